@@ -1,0 +1,367 @@
+"""Solve a PuLP problem with HiGHS (default) or CBC and report the solver's own status, bound and gap.
+
+HiGHS is driven through ``highspy`` directly (the problem's arrays are passed in one call), so that a
+starting plan can be handed over, and the proven dual bound and relative gap come from the solver's info,
+not from PuLP's label. CBC (bundled with PuLP) is the fallback; its bound is read from its log.
+
+Status vocabulary (lower case everywhere): ``optimal`` (proven within the requested gap), ``feasible`` (a plan
+whose proven gap is above the requested gap, e.g. time limit), ``infeasible``, ``unbounded``, ``no_solution``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from planner import pulp_compat
+from planner.errors import InputError
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to solve.
+
+    Attributes
+    ----------
+    solver : str
+        ``"highs"`` (default) or ``"cbc"``; HiGHS falls back to CBC with a warning when highspy is missing.
+    time_limit : float or None
+        Wall-clock limit in seconds for one solver call; None = no limit.
+    gap : float
+        Relative MIP gap at which to stop, as a fraction (0.001 = 0.1 %).
+    threads : int or None
+        Solver threads; None = solver default.
+    seed : int
+        Solver random seed (fixed, for reproducible runs).
+    log : bool
+        Print the solver log to stdout.
+    """
+
+    solver: str = "highs"
+    time_limit: float | None = None
+    gap: float = 0.0
+    threads: int | None = None
+    seed: int = 0
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.solver not in SOLVERS:
+            raise InputError(f"solver {self.solver!r} is not known; use one of {', '.join(SOLVERS)}.")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise InputError(f"time limit {self.time_limit!r} s must be a positive number of seconds.")
+        if not 0 <= self.gap < 1:
+            raise InputError(f"gap {self.gap!r} must be a fraction in [0, 1), e.g. 0.001 for 0.1 %.")
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """What a solver call found.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``feasible``, ``infeasible``, ``unbounded`` or ``no_solution``.
+    objective : float or None
+        Objective of the plan found (None without a plan).
+    bound : float or None
+        Proven bound on the optimum (dual bound) reported by the solver.
+    gap : float or None
+        Proven relative gap |bound - objective| / max(|objective|, 1e-9), a fraction.
+    solver : str
+        Solver that produced the result.
+    seconds : float
+        Wall-clock seconds of the solver call (array transfer included).
+    values : dict
+        Variable name -> value of the plan found (empty without a plan).
+    duals : dict
+        Constraint name -> dual value (LP solves only; empty for a MIP).
+    """
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solver: str
+    seconds: float
+    values: dict[str, float] = field(default_factory=dict)
+    duals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a plan (feasible or optimal) was found."""
+        return self.status in ("optimal", "feasible")
+
+
+@dataclass
+class _Arrays:
+    names: list[str]
+    variables: list[pulp.LpVariable]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    cost: np.ndarray
+    integer: np.ndarray
+    row_names: list[str]
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    starts: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    offset: float
+    maximize: bool
+
+
+def _arrays(problem: pulp.LpProblem) -> _Arrays:
+    variables = problem.variables()
+    position = {variable.name: j for j, variable in enumerate(variables)}
+    bounds = np.array([pulp_compat.variable_bounds(v) for v in variables], dtype=float).reshape(-1, 2)
+    cost = np.zeros(len(variables))
+    for variable, coefficient in problem.objective.items():
+        cost[position[variable.name]] = coefficient
+    row_names, lower, upper, starts, index, value = [], [], [], [0], [], []
+    for name, constraint in problem.constraints.items():
+        terms = pulp_compat.constraint_terms(constraint)
+        index.extend(position[v.name] for v, _ in terms)
+        value.extend(c for _, c in terms)
+        starts.append(len(index))
+        low, high = pulp_compat.constraint_bounds(constraint)
+        row_names.append(name)
+        lower.append(low)
+        upper.append(high)
+    return _Arrays(
+        names=[v.name for v in variables], variables=variables,
+        col_lower=bounds[:, 0].copy(), col_upper=bounds[:, 1].copy(), cost=cost,
+        integer=np.array([pulp_compat.is_integer(v) for v in variables], dtype=bool),
+        row_names=row_names, row_lower=np.array(lower, dtype=float), row_upper=np.array(upper, dtype=float),
+        starts=np.array(starts, dtype=np.int32), index=np.array(index, dtype=np.int32),
+        value=np.array(value, dtype=float), offset=float(problem.objective.constant),
+        maximize=pulp_compat.is_maximize(problem),
+    )
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """Relative gap |bound - objective| / max(|objective|, 1e-9), or None when either is missing."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(bound - objective) / max(abs(objective), 1e-9)
+
+
+def _highs_model(arrays: _Arrays, relax: bool):
+    import highspy
+
+    lp = highspy.HighsLp()
+    inf = highspy.kHighsInf
+    lp.num_col_ = len(arrays.names)
+    lp.num_row_ = len(arrays.row_names)
+    lp.col_cost_ = arrays.cost
+    lp.col_lower_ = np.where(np.isfinite(arrays.col_lower), arrays.col_lower, -inf)
+    lp.col_upper_ = np.where(np.isfinite(arrays.col_upper), arrays.col_upper, inf)
+    lp.row_lower_ = np.where(np.isfinite(arrays.row_lower), arrays.row_lower, -inf)
+    lp.row_upper_ = np.where(np.isfinite(arrays.row_upper), arrays.row_upper, inf)
+    lp.offset_ = arrays.offset
+    lp.sense_ = highspy.ObjSense.kMaximize if arrays.maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = arrays.starts
+    lp.a_matrix_.index_ = arrays.index
+    lp.a_matrix_.value_ = arrays.value
+    if arrays.integer.any() and not relax:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+                           for flag in arrays.integer]
+    return lp
+
+
+def _solve_highs(arrays: _Arrays, options: SolverOptions, start: dict[str, float] | None,
+                 relax: bool) -> SolveOutcome:
+    import highspy
+
+    began = time.perf_counter()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(options.log))
+    highs.setOptionValue("random_seed", int(options.seed))
+    highs.setOptionValue("mip_rel_gap", float(options.gap))
+    if options.time_limit is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit))
+    if options.threads is not None:
+        highs.setOptionValue("threads", int(options.threads))
+    highs.passModel(_highs_model(arrays, relax))
+    if start:
+        position = {name: j for j, name in enumerate(arrays.names)}
+        known = [(position[name], value) for name, value in start.items() if name in position]
+        cols = np.array([j for j, _ in known], dtype=np.int32)
+        highs.setSolution(len(cols), cols, np.array([v for _, v in known], dtype=float))
+    highs.run()
+    seconds = time.perf_counter() - began
+    return _highs_outcome(highs, arrays, options, relax, seconds)
+
+
+def _highs_outcome(highs, arrays: _Arrays, options: SolverOptions, relax: bool, seconds: float) -> SolveOutcome:
+    import highspy
+
+    model_status = highs.getModelStatus()
+    info = highs.getInfo()
+    is_mip = bool(arrays.integer.any()) and not relax
+    has_plan = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        return SolveOutcome("infeasible", None, None, None, "highs", seconds)
+    if model_status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        status = "unbounded" if model_status == highspy.HighsModelStatus.kUnbounded else "infeasible"
+        return SolveOutcome(status, None, None, None, "highs", seconds)
+    if not has_plan:
+        return SolveOutcome("no_solution", None, None, None, "highs", seconds)
+    solution = highs.getSolution()
+    values = dict(zip(arrays.names, np.asarray(solution.col_value, dtype=float), strict=True))
+    objective = float(info.objective_function_value)
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        gap = relative_gap(objective, bound)
+        duals: dict[str, float] = {}
+    else:
+        bound, gap = objective, 0.0
+        duals = dict(zip(arrays.row_names, np.asarray(solution.row_dual, dtype=float), strict=True))
+    proven = model_status == highspy.HighsModelStatus.kOptimal and (gap is None or gap <= options.gap + 1e-9)
+    status = "optimal" if proven else "feasible"
+    return SolveOutcome(status, objective, bound, gap, "highs", seconds, values, duals)
+
+
+_CBC_RESULT = re.compile(r"Result - (.+)")
+_CBC_OBJECTIVE = re.compile(r"Objective value:\s+(\S+)")
+_CBC_BOUND = re.compile(r"(?:Lower|Upper) bound:\s+(\S+)")
+
+
+def _solve_cbc(problem: pulp.LpProblem, options: SolverOptions, start: dict[str, float] | None,
+               relax: bool) -> SolveOutcome:
+    if relax:
+        raise InputError("LP duals need HiGHS; install highspy (pip install highspy) or use --solver highs.")
+    began = time.perf_counter()
+    work = problem.deepcopy()
+    by_name = {v.name: v for v in work.variables()}
+    for name, value in (start or {}).items():
+        if name in by_name:
+            by_name[name].setInitialValue(value)
+    handle, log_path = tempfile.mkstemp(prefix="planner_cbc_", suffix=".log")
+    os.close(handle)
+    try:
+        work.solve(pulp_compat.cbc_command(options.time_limit, options.gap, log_path, options.threads,
+                                           warm_start=bool(start)))
+        with open(log_path, encoding="utf-8", errors="replace") as stream:
+            log = stream.read()
+    finally:
+        os.unlink(log_path)
+    seconds = time.perf_counter() - began
+    return _cbc_outcome(work, log, options, seconds)
+
+
+def _cbc_outcome(work: pulp.LpProblem, log: str, options: SolverOptions, seconds: float) -> SolveOutcome:
+    result = (_CBC_RESULT.search(log).group(1) if _CBC_RESULT.search(log) else "").lower()
+    if "infeasible" in result:
+        return SolveOutcome("infeasible", None, None, None, "cbc", seconds)
+    if "unbounded" in result:
+        return SolveOutcome("unbounded", None, None, None, "cbc", seconds)
+    if work.sol_status != pulp.LpSolutionIntegerFeasible and work.sol_status != pulp.LpSolutionOptimal:
+        return SolveOutcome("no_solution", None, None, None, "cbc", seconds)
+    values = {v.name: float(v.varValue or 0.0) for v in work.variables()}
+    objective = float(pulp.value(work.objective))
+    bound_match = _CBC_BOUND.search(log)
+    sign = -1.0 if pulp_compat.is_maximize(work) else 1.0
+    bound = objective if "optimal" in result else None
+    if bound_match and "optimal" not in result:
+        try:  # CBC minimises; a maximisation's bound appears negated in its log
+            bound = sign * float(bound_match.group(1)) if sign < 0 else float(bound_match.group(1))
+        except ValueError:
+            bound = None
+    gap = relative_gap(objective, bound)
+    proven = "optimal" in result or (gap is not None and gap <= options.gap + 1e-9)
+    return SolveOutcome("optimal" if proven else "feasible", objective, bound, gap, "cbc", seconds, values)
+
+
+def highs_available() -> bool:
+    """True when highspy imports."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
+          start: dict[str, float] | None = None, relax: bool = False) -> SolveOutcome:
+    """Solve ``problem`` and write the plan's values back into its variables.
+
+    Parameters
+    ----------
+    problem : pulp.LpProblem
+        The model; it is not otherwise changed.
+    options : SolverOptions, optional
+        Solver, time limit (s), relative gap, threads, seed.
+    start : dict, optional
+        Variable name -> value of a starting plan handed to the solver (HiGHS ``setSolution``, CBC warm start).
+    relax : bool
+        Solve the LP relaxation (integrality dropped); duals are returned.
+
+    Returns
+    -------
+    SolveOutcome
+        Status, objective, bound and gap as the solver reports them.
+
+    Examples
+    --------
+    >>> x = pulp.LpVariable("x", 0, 10, cat="Integer")
+    >>> problem = pulp.LpProblem("tiny", pulp.LpMaximize)
+    >>> problem += x
+    >>> problem += pulp.LpConstraint(2 * x, pulp.LpConstraintLE, "cap", 7)
+    >>> solve(problem).objective
+    3.0
+    """
+    options = options or SolverOptions()
+    if options.solver == "highs" and not highs_available():
+        warnings.warn("highspy is not installed; falling back to CBC (pip install highspy for HiGHS).",
+                      stacklevel=2)
+        options = SolverOptions("cbc", options.time_limit, options.gap, options.threads, options.seed, options.log)
+    if options.solver == "highs":
+        outcome = _solve_highs(_arrays(problem), options, start, relax)
+    else:
+        outcome = _solve_cbc(problem, options, start, relax)
+    if outcome.has_solution:
+        for variable in problem.variables():
+            variable.varValue = outcome.values.get(variable.name, 0.0)
+    return outcome
+
+
+def solve_fixed_lp(problem: pulp.LpProblem, fixed: dict[str, float], options: SolverOptions | None = None
+                   ) -> SolveOutcome:
+    """Fix the integer variables at ``fixed`` values, solve the remaining LP with HiGHS and return its duals.
+
+    A MILP's row duals are not shadow prices; with the integers fixed at the plan, the LP's duals are the
+    marginal value of each constraint's right-hand side for that plan.
+
+    Parameters
+    ----------
+    problem : pulp.LpProblem
+        The MILP (unchanged).
+    fixed : dict
+        Variable name -> value for (at least) every integer variable.
+    options : SolverOptions, optional
+        Time limit and threads; the solver is always HiGHS (CBC gives no duals through PuLP here).
+
+    Returns
+    -------
+    SolveOutcome
+        LP status, objective and ``duals`` (constraint name -> dual).
+    """
+    options = options or SolverOptions()
+    arrays = _arrays(problem)
+    for j, name in enumerate(arrays.names):
+        if arrays.integer[j]:
+            value = float(round(fixed.get(name, 0.0)))
+            arrays.col_lower[j] = arrays.col_upper[j] = value
+    return _solve_highs(arrays, SolverOptions("highs", options.time_limit, 0.0, options.threads, options.seed),
+                        None, relax=True)
