@@ -8,6 +8,7 @@ overrides are laid over that. Unknown keys, wrong types and impossible values ar
 from __future__ import annotations
 
 import hashlib
+import itertools
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
@@ -315,7 +316,7 @@ def scenario_from_dict(data: dict[str, Any], where: str = "scenario") -> Scenari
         raise InputError(f"{where}: missing key '{key}'; add it.")
     years = tuple(_typed(y, int, where, "years") for y in _typed(data["years"], list, where, "years"))
     _require(len(years) >= 1, f"{where}: 'years' is empty; give at least one plan year.")
-    _require(all(b == a + 1 for a, b in zip(years, years[1:], strict=False)),
+    _require(all(b == a + 1 for a, b in itertools.pairwise(years)),
              f"{where}: 'years' is {list(years)}; plan years must be consecutive and increasing.")
     budget = tuple(float(_typed(b, (int, float), where, "budget_idr")) for b in
                    _typed(data["budget_idr"], list, where, "budget_idr"))

@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,11 @@ from planner import pulp_compat
 from planner.errors import InputError
 
 SOLVERS = ("highs", "cbc")
+
+#: A separator looks at a solution (variable name -> value; ``integral`` tells whether it is a MIP plan),
+#: adds the rows it violates to the PuLP problem and returns their names, plus (for a MIP plan) a repaired
+#: copy of the plan that satisfies every row, to hand back to the solver as its incumbent.
+Separator = Callable[[dict[str, float], bool], tuple[list[str], dict[str, float] | None]]
 
 
 @dataclass(frozen=True)
@@ -127,16 +133,7 @@ def _arrays(problem: pulp.LpProblem) -> _Arrays:
     cost = np.zeros(len(variables))
     for variable, coefficient in problem.objective.items():
         cost[position[variable.name]] = coefficient
-    row_names, lower, upper, starts, index, value = [], [], [], [0], [], []
-    for name, constraint in problem.constraints.items():
-        terms = pulp_compat.constraint_terms(constraint)
-        index.extend(position[v.name] for v, _ in terms)
-        value.extend(c for _, c in terms)
-        starts.append(len(index))
-        low, high = pulp_compat.constraint_bounds(constraint)
-        row_names.append(name)
-        lower.append(low)
-        upper.append(high)
+    row_names, lower, upper, starts, index, value = _rows(problem, list(problem.constraints), position)
     return _Arrays(
         names=[v.name for v in variables], variables=variables,
         col_lower=bounds[:, 0].copy(), col_upper=bounds[:, 1].copy(), cost=cost,
@@ -146,6 +143,20 @@ def _arrays(problem: pulp.LpProblem) -> _Arrays:
         value=np.array(value, dtype=float), offset=float(problem.objective.constant),
         maximize=pulp_compat.is_maximize(problem),
     )
+
+
+def _rows(problem: pulp.LpProblem, names: list[str], position: dict[str, int]):
+    lower, upper, starts, index, value = [], [], [0], [], []
+    for name in names:
+        constraint = problem.constraints[name]
+        terms = pulp_compat.constraint_terms(constraint)
+        index.extend(position[v.name] for v, _ in terms)
+        value.extend(c for _, c in terms)
+        starts.append(len(index))
+        low, high = pulp_compat.constraint_bounds(constraint)
+        lower.append(low)
+        upper.append(high)
+    return names, lower, upper, starts, index, value
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -201,6 +212,121 @@ def _solve_highs(arrays: _Arrays, options: SolverOptions, start: dict[str, float
     highs.run()
     seconds = time.perf_counter() - began
     return _highs_outcome(highs, arrays, options, relax, seconds)
+
+
+def _trace(message: str) -> None:
+    if os.environ.get("PLANNER_TRACE"):
+        print(message, flush=True)
+
+
+def _remaining(options: SolverOptions, began: float) -> float | None:
+    if options.time_limit is None:
+        return None
+    return max(options.time_limit - (time.perf_counter() - began), 0.01)
+
+
+def _values(highs, arrays: _Arrays) -> dict[str, float]:
+    return dict(zip(arrays.names, np.asarray(highs.getSolution().col_value, dtype=float), strict=True))
+
+
+def _add_rows(highs, problem: pulp.LpProblem, arrays: _Arrays, names: list[str]) -> None:
+    import highspy
+
+    position = {name: j for j, name in enumerate(arrays.names)}
+    _, lower, upper, starts, index, value = _rows(problem, names, position)
+    inf = highspy.kHighsInf
+    low = np.where(np.isfinite(lower), lower, -inf)
+    high = np.where(np.isfinite(upper), upper, inf)
+    highs.addRows(len(names), low, high, len(index), np.array(starts[:-1], dtype=np.int32),
+                  np.array(index, dtype=np.int32), np.array(value, dtype=float))
+    arrays.row_names.extend(names)
+
+
+def _new_highs(options: SolverOptions):
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(options.log))
+    highs.setOptionValue("random_seed", int(options.seed))
+    highs.setOptionValue("mip_rel_gap", float(options.gap))
+    if options.threads is not None:
+        highs.setOptionValue("threads", int(options.threads))
+    for item in os.environ.get("PLANNER_HIGHS_OPTIONS", "").split(","):
+        if "=" in item:
+            key, value = item.split("=")
+            current = highs.getOptionValue(key)[1]
+            highs.setOptionValue(key, type(current)(value))
+    return highs
+
+
+def _set_start(highs, arrays: _Arrays, start: dict[str, float] | None) -> None:
+    if not start:
+        return
+    position = {name: j for j, name in enumerate(arrays.names)}
+    known = [(position[n], v) for n, v in start.items() if n in position]
+    highs.setSolution(len(known), np.array([j for j, _ in known], dtype=np.int32),
+                      np.array([v for _, v in known], dtype=float))
+
+
+def _lp_cut_loop(problem: pulp.LpProblem, options: SolverOptions, separate: Separator,
+                 max_rounds: int) -> SolveOutcome:
+    """LP relaxation with lazy rows: re-solve (warm, rows appended) until the separator adds nothing.
+    The final LP optimum is then the optimum of the full relaxation (it satisfies every row)."""
+    import highspy
+
+    began = time.perf_counter()
+    arrays = _arrays(problem)
+    highs = _new_highs(options)
+    highs.passModel(_highs_model(arrays, relax=True))
+    for rounds in range(1, max_rounds + 1):
+        if options.time_limit is not None:
+            highs.setOptionValue("time_limit", _remaining(options, began))
+        ran = time.perf_counter()
+        highs.run()
+        ran = time.perf_counter() - ran
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        added, _ = separate(_values(highs, arrays), False)
+        _trace(f"LP round {rounds}: objective {highs.getInfo().objective_function_value:.8g}, "
+               f"{len(added)} rows added, run {ran:.2f} s, {highs.getInfo().simplex_iteration_count} iterations, "
+               f"{time.perf_counter() - began:.2f} s")
+        if not added:
+            break
+        _add_rows(highs, problem, arrays, added)
+    outcome = _highs_outcome(highs, arrays, options, True, time.perf_counter() - began)
+    if outcome.has_solution and added:  # stopped early: the LP value is not a bound of the full relaxation
+        return SolveOutcome("feasible", outcome.objective, None, None, "highs", outcome.seconds, outcome.values)
+    return outcome
+
+
+def _mip_rounds(problem: pulp.LpProblem, options: SolverOptions, start: dict[str, float] | None,
+                separate: Separator, max_rounds: int, target: float | None) -> SolveOutcome:
+    """MIP with lazy rows: solve, let the separator check the plan, add what it violates, re-solve from
+    the repaired plan, until it accepts one. Every round's model is a relaxation of the full model, so
+    its dual bound is valid for the full model."""
+    began = time.perf_counter()
+    arrays = _arrays(problem)
+    highs = _new_highs(options)
+    if target is not None:
+        highs.setOptionValue("objective_target", float(target))
+    highs.passModel(_highs_model(arrays, relax=False))
+    outcome = None
+    for rounds in range(1, max_rounds + 1):
+        _set_start(highs, arrays, start)
+        if options.time_limit is not None:
+            highs.setOptionValue("time_limit", _remaining(options, began))
+        highs.run()
+        outcome = _highs_outcome(highs, arrays, options, False, time.perf_counter() - began)
+        if not outcome.has_solution:
+            break
+        added, start = separate(dict(outcome.values), True)
+        _trace(f"MIP round {rounds}: {outcome.status} objective {outcome.objective:.8g} bound "
+               f"{outcome.bound:.8g}, {len(added)} rows added, {time.perf_counter() - began:.2f} s")
+        if not added or (options.time_limit is not None and _remaining(options, began) <= 0.01):
+            break
+        _add_rows(highs, problem, arrays, added)
+    assert outcome is not None
+    return outcome
 
 
 def _highs_outcome(highs, arrays: _Arrays, options: SolverOptions, relax: bool, seconds: float) -> SolveOutcome:
@@ -283,6 +409,26 @@ def _cbc_outcome(work: pulp.LpProblem, log: str, options: SolverOptions, seconds
     return SolveOutcome("optimal" if proven else "feasible", objective, bound, gap, "cbc", seconds, values)
 
 
+def _solve_lazy(problem: pulp.LpProblem, options: SolverOptions, start: dict[str, float] | None,
+                separate: Separator, max_rounds: int, target: float | None) -> SolveOutcome:
+    if options.solver == "highs":
+        return _mip_rounds(problem, options, start, separate, max_rounds, target)
+    began = time.perf_counter()
+    outcome = None
+    for _ in range(max_rounds):  # CBC: re-solve the PuLP problem with the added rows
+        remaining = _remaining(options, began)
+        round_options = SolverOptions("cbc", remaining, options.gap, options.threads, options.seed, options.log)
+        outcome = _solve_cbc(problem, round_options, start, False)
+        if not outcome.has_solution:
+            break
+        added, start = separate(dict(outcome.values), True)
+        if not added or (remaining is not None and _remaining(options, began) <= 0.01):
+            break
+    assert outcome is not None
+    return SolveOutcome(outcome.status, outcome.objective, outcome.bound, outcome.gap, "cbc",
+                        time.perf_counter() - began, outcome.values)
+
+
 def highs_available() -> bool:
     """True when highspy imports."""
     try:
@@ -293,7 +439,8 @@ def highs_available() -> bool:
 
 
 def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
-          start: dict[str, float] | None = None, relax: bool = False) -> SolveOutcome:
+          start: dict[str, float] | None = None, relax: bool = False, separate: Separator | None = None,
+          max_rounds: int = 50, target: float | None = None) -> SolveOutcome:
     """Solve ``problem`` and write the plan's values back into its variables.
 
     Parameters
@@ -306,6 +453,16 @@ def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
         Variable name -> value of a starting plan handed to the solver (HiGHS ``setSolution``, CBC warm start).
     relax : bool
         Solve the LP relaxation (integrality dropped); duals are returned.
+    separate : callable, optional
+        Lazy rows (see ``Separator``): the model starts with some rows and the separator adds those a
+        solution violates, round after round (at most ``max_rounds``), until it accepts the LP optimum
+        (with ``relax``) or a plan. Rows it adds are also added to ``problem``. With ``relax`` and a
+        separator the LP is solved by HiGHS whatever ``options.solver`` says.
+    max_rounds : int
+        Limit on separation rounds.
+    target : float, optional
+        Stop the MIP as soon as a plan this good is found (HiGHS ``objective_target``); the status is then
+        ``feasible`` with the proven gap at that moment.
 
     Returns
     -------
@@ -326,7 +483,11 @@ def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
         warnings.warn("highspy is not installed; falling back to CBC (pip install highspy for HiGHS).",
                       stacklevel=2)
         options = SolverOptions("cbc", options.time_limit, options.gap, options.threads, options.seed, options.log)
-    if options.solver == "highs":
+    if separate is not None and relax:
+        outcome = _lp_cut_loop(problem, options, separate, max_rounds)
+    elif separate is not None:
+        outcome = _solve_lazy(problem, options, start, separate, max_rounds, target)
+    elif options.solver == "highs":
         outcome = _solve_highs(_arrays(problem), options, start, relax)
     else:
         outcome = _solve_cbc(problem, options, start, relax)

@@ -1,0 +1,296 @@
+"""Plain tables the allocation model is built from: workers per region and year, existing outlets, caps,
+locks and reach curves, all keyed by ``region_code``/``kind``/``year``.
+
+This is where region data and the scenario meet; everything below (``model/``, ``solve.py``) sees only
+these tables. Checks that need both (a lock on an unknown regency, a target larger than the caps allow)
+are made here, once, with a sentence naming the value and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import reach
+from planner.errors import InputError
+from planner.regions import RegionDataset
+from planner.scenario import KINDS, Scenario
+
+#: 2012-era province of each current province code (65 Kalimantan Utara was part of 64 Kalimantan Timur;
+#: 93-95 were part of 91 Papua and 96 of 92 Papua Barat before 2022).
+PROVINCE_2012 = {"65": "64", "93": "91", "94": "91", "95": "91", "96": "92"}
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything the allocation model needs, as tables keyed by ids.
+
+    Attributes
+    ----------
+    regions : pandas.DataFrame
+        ``region_code``, ``region_name``, ``province_code``, ``province_name``, ``workers_informal``
+        (base year, persons), ``area_km2``, ``cost_index`` (multiplies capex and opex).
+    workers : pandas.DataFrame
+        ``region_code``, ``year``, ``workers_informal`` (persons, grown to the plan year).
+    existing : pandas.DataFrame
+        ``region_code``, ``kind``, ``count``: outlets open before the first plan year.
+    max_total : pandas.DataFrame
+        ``region_code``, ``kind``, ``max_total``: most outlets that may be open (existing + new cap).
+    locks : pandas.DataFrame
+        ``region_code``, ``kind``, ``year``, ``count``, ``exact``: at least (or, for actuals, exactly)
+        ``count`` new outlets in that year. Actual years have an ``exact`` row for every region and kind.
+    grid : pandas.DataFrame
+        ``region_code``, ``n_gerai``, ``n_kanal``, ``share``: exact reach share for every count pair.
+    planes : pandas.DataFrame
+        ``region_code``, ``plane``, ``intercept``, ``slope_gerai``, ``slope_kanal``: upper envelope of grid.
+    reach_model : str
+        ``areal`` or ``points``.
+    scenario : Scenario
+    """
+
+    regions: pd.DataFrame
+    workers: pd.DataFrame
+    existing: pd.DataFrame
+    max_total: pd.DataFrame
+    locks: pd.DataFrame
+    grid: pd.DataFrame
+    planes: pd.DataFrame
+    envelope_overestimate: float
+    reach_model: str
+    scenario: Scenario
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Plan years."""
+        return self.scenario.years
+
+    @property
+    def actual_years(self) -> tuple[int, ...]:
+        """Years fixed by actuals (re-planning)."""
+        exact = self.locks[self.locks["exact"]]
+        return tuple(sorted(int(y) for y in exact["year"].unique()))
+
+
+def default_existing_outlets(regions: pd.DataFrame, total: int) -> pd.DataFrame:
+    """The default assumption for the gerai open before the plan (their locations are not public).
+
+    The 127 gerai of 2012 stood in 33 provinces (ANTARA, Nov 2012). Assumption: every 2012-era province had
+    at least one, the rest were spread in proportion to population (largest remainder), and within a
+    province they stood in the regencies/cities with the most informal workers, one per regency (service
+    points follow people, and branch offices sit in the largest towns).
+
+    Parameters
+    ----------
+    regions : pandas.DataFrame
+        ``region_code``, ``province_code``, ``population``, ``workers_informal``.
+    total : int
+        Number of existing gerai.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region_code``, ``kind`` (= "gerai"), ``count``.
+    """
+    frame = regions[["region_code", "province_code", "population", "workers_informal"]].copy()
+    frame["province_2012"] = frame["province_code"].map(lambda code: PROVINCE_2012.get(code, code))
+    population = frame.groupby("province_2012")["population"].sum().sort_index()
+    per_province = largest_remainder(population.to_numpy(float), total, floor=1 if total >= len(population) else 0)
+    rows = []
+    for province, count in zip(population.index, per_province, strict=True):
+        members = frame[frame["province_2012"] == province].sort_values(
+            ["workers_informal", "region_code"], ascending=[False, True])
+        codes = members["region_code"].to_numpy()
+        for i in range(int(count)):
+            rows.append(codes[i % len(codes)])
+    counts = pd.Series(rows, dtype=str).value_counts()
+    return pd.DataFrame({"region_code": counts.index, "kind": "gerai", "count": counts.to_numpy(int)}
+                        ).sort_values("region_code").reset_index(drop=True)
+
+
+def largest_remainder(weights: np.ndarray, total: int, floor: int = 0) -> np.ndarray:
+    """Integers proportional to ``weights`` summing to ``total`` (Hamilton's method), each >= ``floor``.
+
+    Examples
+    --------
+    >>> largest_remainder(np.array([5.0, 3.0, 2.0]), 7).tolist()
+    [4, 2, 1]
+    """
+    weights = np.asarray(weights, float)
+    base = np.full(len(weights), floor, dtype=int)
+    rest = total - base.sum()
+    if rest <= 0 or weights.sum() <= 0:
+        return base
+    quota = weights / weights.sum() * rest
+    counts = np.floor(quota).astype(int)
+    remainder = quota - counts
+    order = np.lexsort((np.arange(len(weights)), -remainder))
+    counts[order[: rest - counts.sum()]] += 1
+    return base + counts
+
+
+def _read_csv(path: str, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{file}: {what} file not found; fix the path or leave the field empty.")
+    try:
+        table = pd.read_csv(file, dtype={"region_code": str, "kind": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise InputError(f"{file}: cannot be read as CSV ({error}); give a CSV with columns "
+                         f"{','.join(columns)}.") from None
+    for column in columns:
+        if column not in table.columns:
+            raise InputError(f"{file}: missing column '{column}'; the {what} CSV needs columns {','.join(columns)}.")
+    table = table[list(columns)].copy()
+    for column in columns:
+        if column in ("count", "year"):
+            numbers = pd.to_numeric(table[column], errors="coerce")
+            bad = numbers.isna() | (numbers < 0) | (numbers != numbers.round())
+            if bad.any():
+                raise InputError(f"{file}: column '{column}' has {table.loc[bad, column].iloc[0]!r}; "
+                                 "it must be a whole number >= 0.")
+            table[column] = numbers.astype(int)
+    return table
+
+
+def _check_codes_and_kinds(table: pd.DataFrame, known: set[str], where: str) -> None:
+    unknown = ~table["region_code"].isin(known)
+    if unknown.any():
+        raise InputError(f"{where}: region_code {table.loc[unknown, 'region_code'].iloc[0]!r} is not in the "
+                         "region data; use a Kemendagri code such as '16.02'.")
+    bad_kind = ~table["kind"].isin(KINDS)
+    if bad_kind.any():
+        raise InputError(f"{where}: kind {table.loc[bad_kind, 'kind'].iloc[0]!r} is not known; use gerai or kanal.")
+
+
+def existing_outlets(regions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Existing outlets per region and kind: the scenario's CSV, or the default assumption."""
+    if scenario.existing_outlets_csv:
+        table = _read_csv(scenario.existing_outlets_csv, ("region_code", "kind", "count"), "existing outlets")
+        _check_codes_and_kinds(table, set(regions["region_code"]), scenario.existing_outlets_csv)
+        return table.groupby(["region_code", "kind"], as_index=False)["count"].sum()
+    frames = [default_existing_outlets(regions, scenario.gerai.existing_total)]
+    if scenario.kanal.existing_total:
+        kanal = default_existing_outlets(regions, scenario.kanal.existing_total).assign(kind="kanal")
+        frames.append(kanal)
+    return pd.concat(frames, ignore_index=True)
+
+
+def lock_table(regions: pd.DataFrame, scenario: Scenario, actuals_csv: str | None = None) -> pd.DataFrame:
+    """Locks from the scenario plus actual openings (exact, every region and kind of those years)."""
+    known = set(regions["region_code"])
+    locks = pd.DataFrame([(lk.region_code, lk.kind, lk.year, lk.count) for lk in scenario.locks],
+                         columns=["region_code", "kind", "year", "count"])
+    _check_codes_and_kinds(locks, known, "scenario locks")
+    locks = locks.groupby(["region_code", "kind", "year"], as_index=False)["count"].sum().assign(exact=False)
+    path = actuals_csv or scenario.actuals_csv
+    if not path:
+        return locks
+    actuals = _read_csv(path, ("region_code", "kind", "year", "count"), "actuals")
+    _check_codes_and_kinds(actuals, known, path)
+    outside = ~actuals["year"].isin(scenario.years)
+    if outside.any():
+        raise InputError(f"{path}: year {actuals.loc[outside, 'year'].iloc[0]} is outside the plan years "
+                         f"{scenario.years[0]}-{scenario.years[-1]}; drop the row or change the plan years.")
+    years = sorted(actuals["year"].unique())
+    full = pd.MultiIndex.from_product([sorted(known), KINDS, years], names=["region_code", "kind", "year"])
+    exact = (actuals.groupby(["region_code", "kind", "year"])["count"].sum().reindex(full, fill_value=0)
+             .reset_index().assign(exact=True))
+    kept = locks[~locks["year"].isin(years)]
+    return pd.concat([kept, exact], ignore_index=True)
+
+
+def yearly_workers(regions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Informal workers per region and plan year, grown from the base year at the scenario's rates."""
+    rate = regions["province_code"].map(scenario.growth_rate).to_numpy(float)
+    frames = []
+    for year in scenario.years:
+        factor = (1.0 + rate) ** (year - scenario.base_population_year)
+        frames.append(pd.DataFrame({"region_code": regions["region_code"].to_numpy(), "year": year,
+                                    "workers_informal": regions["workers_informal"].to_numpy(float) * factor}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _max_totals(regions: pd.DataFrame, existing: pd.DataFrame, locks: pd.DataFrame,
+                scenario: Scenario) -> pd.DataFrame:
+    index = pd.MultiIndex.from_product([regions["region_code"], KINDS], names=["region_code", "kind"])
+    have = existing.groupby(["region_code", "kind"])["count"].sum().reindex(index, fill_value=0)
+    locked = locks.groupby(["region_code", "kind"])["count"].sum().reindex(index, fill_value=0)
+    cap = pd.Series([scenario.kind(k).max_new_per_region for _, k in index], index=index)
+    return (have + np.maximum(cap, locked)).rename("max_total").reset_index()
+
+
+def _check_targets_fit(max_total: pd.DataFrame, existing: pd.DataFrame, scenario: Scenario) -> None:
+    for kind in KINDS:
+        rules = scenario.kind(kind)
+        room = int(max_total.loc[max_total["kind"] == kind, "max_total"].sum()
+                   - existing.loc[existing["kind"] == kind, "count"].sum())
+        if rules.target_mode == "exact" and rules.target > room:
+            raise InputError(f"scenario: {kind}.target {rules.target} exceeds what the regencies can take "
+                             f"({room} = {kind}.max_new_per_region x regencies); raise "
+                             f"{kind}.max_new_per_region or lower the target.")
+        if rules.target_mode == "exact" and rules.target > rules.rollout_per_year * len(scenario.years):
+            raise InputError(f"scenario: {kind}.target {rules.target} exceeds {kind}.rollout_per_year "
+                             f"{rules.rollout_per_year} x {len(scenario.years)} years; raise the rollout "
+                             "capacity or lower the target.")
+
+
+def resolve_reach_model(dataset: RegionDataset, scenario: Scenario) -> str:
+    """``areal`` or ``points``: the scenario's choice, with ``auto`` = points when the dataset has them."""
+    if scenario.reach_model == "points" and dataset.points is None:
+        raise InputError(f"{dataset.source}: reach_model = 'points' needs a 'points' layer, which this dataset "
+                         "lacks; use reach_model = 'areal' or import data with --points.")
+    if scenario.reach_model == "auto":
+        return "points" if dataset.points is not None else "areal"
+    return scenario.reach_model
+
+
+def reach_grid(dataset: RegionDataset, scenario: Scenario, max_total: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Exact reach share for every (n_gerai, n_kanal) pair of every region, by the chosen model."""
+    radius = {kind: scenario.kind(kind).radius_km for kind in KINDS}
+    curves = reach.areal_share_curves(dataset.regions, radius, max_total)
+    if model == "points":
+        pointwise = reach.points_share_curves(dataset.points, radius, max_total)
+        keys = ["region_code", "kind", "n"]
+        curves = (curves.set_index(keys)["share"].pipe(lambda s: pointwise.set_index(keys)["share"]
+                                                        .combine_first(s)).reset_index())
+    return reach.combine_kinds(curves)
+
+
+def build_inputs(dataset: RegionDataset, scenario: Scenario, actuals_csv: str | None = None) -> PlanInputs:
+    """Assemble and check the model's tables from a dataset and a scenario.
+
+    Parameters
+    ----------
+    dataset : RegionDataset
+        Validated region data.
+    scenario : Scenario
+        Validated scenario.
+    actuals_csv : str, optional
+        CSV ``region_code,kind,year,count`` of real openings (re-planning); overrides the scenario's.
+
+    Returns
+    -------
+    PlanInputs
+    """
+    regions = pd.DataFrame(dataset.regions.drop(columns="geometry"))
+    if "cost_index" not in regions:
+        regions["cost_index"] = 1.0
+    regions["cost_index"] = regions["cost_index"].fillna(1.0).astype(float)
+    existing = existing_outlets(regions, scenario)
+    locks = lock_table(regions, scenario, actuals_csv)
+    max_total = _max_totals(regions, existing, locks, scenario)
+    _check_targets_fit(max_total, existing, scenario)
+    model = resolve_reach_model(dataset, scenario)
+    grid = reach_grid(dataset, scenario, max_total, model)
+    planes, envelope = reach.envelope_planes(grid)
+    columns = ["region_code", "region_name", "province_code", "province_name", "population",
+               "workers_informal", "area_km2", "cost_index"]
+    return PlanInputs(
+        regions=regions[columns].reset_index(drop=True), workers=yearly_workers(regions, scenario),
+        existing=existing, max_total=max_total, locks=locks, grid=grid, planes=planes,
+        envelope_overestimate=float((envelope["envelope"] - envelope["share"]).max()),
+        reach_model=model, scenario=scenario,
+    )

@@ -1,0 +1,257 @@
+"""Reach curves: the share of a region's informal workers within reach of its outlets.
+
+Two models, both concave in the number of outlets of each kind:
+
+``areal`` (needs only polygons)
+    Outlets of kind k are placed at random in a region of area A; a worker is within reach of one outlet
+    with probability a_k / A (a_k = pi d_k^2), so with n_g gerai and n_k kanal the share reached is
+    ``1 - exp(-(n_g a_g + n_k a_k) / A)`` (independent Poisson coverage; exact for random placement).
+``points`` (needs demand points with population)
+    The greedy maximal-covering curve of each kind inside the region (sites = the region's points, a site
+    covers the points within d_k, haversine); concave in n because coverage is submodular. Kinds combine as
+    independent layers: ``1 - (1 - s_g(n_g)) (1 - s_k(n_k))``.
+
+The model layer uses the curves through the planes of their upper concave envelope (exact at the integer
+counts whenever the combined table is concave, as the areal one always is; otherwise the envelope
+overestimates and ``envelope_planes`` reports by how much).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import ConvexHull, QhullError
+
+EARTH_RADIUS_KM = 6371.0088
+KINDS = ("gerai", "kanal")
+
+
+def areal_share_curves(regions: pd.DataFrame, radius_km: dict[str, float],
+                       max_count: pd.DataFrame) -> pd.DataFrame:
+    """Share of a region's workers within reach of n random outlets of one kind (areal model).
+
+    Parameters
+    ----------
+    regions : pandas.DataFrame
+        Columns ``region_code``, ``area_km2`` (km^2).
+    radius_km : dict
+        Catchment radius per kind, km.
+    max_count : pandas.DataFrame
+        Columns ``region_code``, ``kind``, ``max_total``: the largest count of open outlets to tabulate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region_code``, ``kind``, ``n``, ``share`` (fraction in [0, 1]) for n = 0..max_total.
+
+    Examples
+    --------
+    >>> regions = pd.DataFrame({"region_code": ["01.01"], "area_km2": [np.pi * 100.0]})
+    >>> caps = pd.DataFrame({"region_code": ["01.01"], "kind": ["gerai"], "max_total": [1]})
+    >>> areal_share_curves(regions, {"gerai": 10.0}, caps)["share"].round(4).tolist()
+    [0.0, 0.6321]
+    """
+    table = _count_table(max_count).merge(regions[["region_code", "area_km2"]], on="region_code")
+    exposure = np.pi * table["kind"].map(radius_km).to_numpy(float) ** 2 / table["area_km2"].to_numpy(float)
+    table["share"] = -np.expm1(-table["n"].to_numpy(float) * exposure)
+    return table[["region_code", "kind", "n", "share"]]
+
+
+def _count_table(max_count: pd.DataFrame) -> pd.DataFrame:
+    counts = max_count["max_total"].to_numpy(int)
+    repeat = max_count.loc[max_count.index.repeat(counts + 1), ["region_code", "kind"]].reset_index(drop=True)
+    repeat["n"] = np.concatenate([np.arange(c + 1) for c in counts]) if len(counts) else np.array([], int)
+    return repeat
+
+
+def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (broadcasting)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, float)) for a in (lon1, lat1, lon2, lat2))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def greedy_coverage_curve(weights: np.ndarray, covers: np.ndarray, n_max: int) -> np.ndarray:
+    """Covered weight after each greedy pick (the classic 1 - 1/e greedy for maximal covering).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Demand weights, shape (n_demand,).
+    covers : numpy.ndarray
+        Boolean, shape (n_demand, n_sites): True where a site covers a demand point.
+    n_max : int
+        Number of picks; a pick may repeat a site once everything coverable is covered.
+
+    Returns
+    -------
+    numpy.ndarray
+        Covered weight for 0..n_max sites (non-decreasing, concave).
+    """
+    covered = np.zeros(len(weights), dtype=bool)
+    curve = [0.0]
+    for _ in range(n_max):
+        gains = (covers & ~covered[:, None]).T @ weights
+        best = int(np.argmax(gains)) if gains.size else -1
+        if best >= 0 and gains[best] > 0:
+            covered |= covers[:, best]
+        curve.append(float(weights[covered].sum()))
+    return np.array(curve)
+
+
+def points_share_curves(points: pd.DataFrame, radius_km: dict[str, float],
+                        max_count: pd.DataFrame) -> pd.DataFrame:
+    """Greedy coverage share per region and kind (points model).
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Columns ``region_code``, ``lon``, ``lat`` (degrees), ``population`` (persons).
+    radius_km : dict
+        Catchment radius per kind, km.
+    max_count : pandas.DataFrame
+        Columns ``region_code``, ``kind``, ``max_total``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region_code``, ``kind``, ``n``, ``share``; regions without points (or with no people on
+        them) are left out, for the caller to fill from the areal model.
+    """
+    rows = []
+    grouped = {code: group for code, group in points.groupby("region_code", sort=False)}
+    for row in max_count.itertuples(index=False):
+        group = grouped.get(row.region_code)
+        if group is None or group["population"].sum() <= 0:
+            continue
+        lon, lat = group["lon"].to_numpy(float), group["lat"].to_numpy(float)
+        distance = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+        weights = group["population"].to_numpy(float)
+        curve = greedy_coverage_curve(weights, distance <= radius_km[row.kind], int(row.max_total))
+        rows.append(pd.DataFrame({"region_code": row.region_code, "kind": row.kind,
+                                  "n": np.arange(len(curve)), "share": curve / weights.sum()}))
+    columns = ["region_code", "kind", "n", "share"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
+def combine_kinds(curves: pd.DataFrame) -> pd.DataFrame:
+    """Grid of the combined share for every (n_gerai, n_kanal): ``1 - (1 - s_g)(1 - s_k)``.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Columns ``region_code``, ``kind``, ``n``, ``share`` for both kinds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``.
+    """
+    gerai = curves[curves["kind"] == "gerai"].rename(columns={"n": "n_gerai", "share": "s_g"})
+    kanal = curves[curves["kind"] == "kanal"].rename(columns={"n": "n_kanal", "share": "s_k"})
+    grid = gerai[["region_code", "n_gerai", "s_g"]].merge(kanal[["region_code", "n_kanal", "s_k"]],
+                                                          on="region_code")
+    grid["share"] = 1.0 - (1.0 - grid["s_g"]) * (1.0 - grid["s_k"])
+    return grid[["region_code", "n_gerai", "n_kanal", "share"]].sort_values(
+        ["region_code", "n_gerai", "n_kanal"]).reset_index(drop=True)
+
+
+def _upper_planes(points: np.ndarray) -> np.ndarray:
+    """Planes (a, b, c) with share <= a + b n_g + c n_k forming the upper concave envelope of the points."""
+    spread_g, spread_k = np.ptp(points[:, 0]), np.ptp(points[:, 1])
+    if spread_g == 0 or spread_k == 0:
+        axis = 1 if spread_g == 0 else 0
+        lines = _upper_lines(points[:, axis], points[:, 2])
+        planes = np.zeros((len(lines), 3))
+        planes[:, 0] = lines[:, 0]
+        planes[:, 1 + axis] = lines[:, 1]
+        return planes
+    try:
+        hull = ConvexHull(points)
+    except QhullError:  # all points on one plane: that plane is the envelope
+        design = np.column_stack([np.ones(len(points)), points[:, 0], points[:, 1]])
+        return np.linalg.lstsq(design, points[:, 2], rcond=None)[0][None, :]
+    normals = hull.equations
+    upper = normals[normals[:, 2] > 1e-12]
+    # n . x + offset = 0  ->  share = -(n_g g + n_k k + offset) / n_s
+    planes = np.column_stack([-upper[:, 3], -upper[:, 0], -upper[:, 1]]) / upper[:, 2:3]
+    return np.unique(np.round(planes, 12), axis=0)
+
+
+def _upper_lines(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Secant lines (intercept, slope) of the upper concave hull of points (x, y)."""
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    hull: list[int] = []
+    for i in range(len(x)):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = (x[hull[-2]], y[hull[-2]]), (x[hull[-1]], y[hull[-1]])
+            if (y2 - y1) * (x[i] - x1) <= (y[i] - y1) * (x2 - x1):
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    if len(hull) == 1:
+        return np.array([[y[hull[0]], 0.0]])
+    left, right = np.array(hull[:-1]), np.array(hull[1:])
+    slope = (y[right] - y[left]) / (x[right] - x[left])
+    return np.column_stack([y[left] - slope * x[left], slope])
+
+
+def envelope_planes(grid: pd.DataFrame, tolerance: float = 1e-9) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Planes of the upper concave envelope of each region's share table, and how far it overestimates.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``.
+    tolerance : float
+        Planes whose slopes differ by less than this (share per outlet) from a neighbour's are still kept;
+        only exact duplicates are merged.
+
+    Returns
+    -------
+    planes : pandas.DataFrame
+        Columns ``region_code``, ``plane``, ``intercept``, ``slope_gerai``, ``slope_kanal`` (share units):
+        share(n_g, n_k) <= intercept + slope_gerai n_g + slope_kanal n_k for every plane.
+    overestimate : pandas.DataFrame
+        Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``, ``envelope``: the envelope at every
+        grid point (equal to ``share`` where the table is concave).
+    """
+    frames, envelopes = [], []
+    for code, group in grid.groupby("region_code", sort=True):
+        points = group[["n_gerai", "n_kanal", "share"]].to_numpy(float)
+        planes = _upper_planes(points)
+        values = planes[:, 0][None, :] + points[:, :2] @ planes[:, 1:].T
+        envelope = values.min(axis=1)
+        needed = np.unique(np.argmin(values, axis=1))  # planes that bind at some grid point
+        tight = np.abs(values - envelope[:, None]) <= tolerance
+        needed = np.flatnonzero(tight.any(axis=0)) if len(needed) else needed
+        frames.append(pd.DataFrame({"region_code": code, "plane": np.arange(len(needed)),
+                                    "intercept": planes[needed, 0], "slope_gerai": planes[needed, 1],
+                                    "slope_kanal": planes[needed, 2]}))
+        envelopes.append(group.assign(envelope=np.maximum(envelope, group["share"].to_numpy())))
+    return pd.concat(frames, ignore_index=True), pd.concat(envelopes, ignore_index=True)
+
+
+def share_lookup(grid: pd.DataFrame, counts: pd.DataFrame) -> np.ndarray:
+    """Exact share reached for given counts, read from the grid.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``.
+    counts : pandas.DataFrame
+        Columns ``region_code``, ``n_gerai``, ``n_kanal`` (open outlets, integers within the grid).
+
+    Returns
+    -------
+    numpy.ndarray
+        Share (fraction) per row of ``counts``, in order.
+    """
+    keys = counts[["region_code", "n_gerai", "n_kanal"]].astype({"n_gerai": int, "n_kanal": int})
+    merged = keys.merge(grid, on=["region_code", "n_gerai", "n_kanal"], how="left")
+    if merged["share"].isna().any():
+        missing = merged.loc[merged["share"].isna()].iloc[0]
+        raise ValueError(f"counts outside the reach table: {missing.to_dict()}")
+    return merged["share"].to_numpy(float)
