@@ -237,6 +237,18 @@ def _check_targets_fit(max_total: pd.DataFrame, existing: pd.DataFrame, scenario
                              "capacity or lower the target.")
 
 
+def _grid_extent(regions: pd.DataFrame, max_total: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Counts to tabulate reach for: the caps, and at least what a proportional baseline gives a region
+    (so baselines, which ignore the caps, are evaluated by the same reach model)."""
+    share = (regions.set_index("region_code")["workers_informal"] / max(regions["workers_informal"].sum(), 1.0))
+    extent = max_total.copy()
+    target = extent["kind"].map({kind: scenario.kind(kind).target for kind in KINDS})
+    proportional = np.ceil(extent["region_code"].map(share).to_numpy() * target.to_numpy()).astype(int) + 1
+    extent["max_total"] = np.maximum(extent["max_total"].to_numpy(), proportional + extent["max_total"].to_numpy()
+                                     - extent["kind"].map({k: scenario.kind(k).max_new_per_region for k in KINDS}))
+    return extent
+
+
 def resolve_reach_model(dataset: RegionDataset, scenario: Scenario) -> str:
     """``areal`` or ``points``: the scenario's choice, with ``auto`` = points when the dataset has them."""
     if scenario.reach_model == "points" and dataset.points is None:
@@ -250,13 +262,12 @@ def resolve_reach_model(dataset: RegionDataset, scenario: Scenario) -> str:
 def reach_grid(dataset: RegionDataset, scenario: Scenario, max_total: pd.DataFrame, model: str) -> pd.DataFrame:
     """Exact reach share for every (n_gerai, n_kanal) pair of every region, by the chosen model."""
     radius = {kind: scenario.kind(kind).radius_km for kind in KINDS}
-    curves = reach.areal_share_curves(dataset.regions, radius, max_total)
+    grid = reach.combine_kinds(reach.areal_share_curves(dataset.regions, radius, max_total))
     if model == "points":
-        pointwise = reach.points_share_curves(dataset.points, radius, max_total)
-        keys = ["region_code", "kind", "n"]
-        curves = (curves.set_index(keys)["share"].pipe(lambda s: pointwise.set_index(keys)["share"]
-                                                        .combine_first(s)).reset_index())
-    return reach.combine_kinds(curves)
+        pointwise = reach.points_share_grid(dataset.points, radius, max_total)
+        grid = pd.concat([grid[~grid["region_code"].isin(set(pointwise["region_code"]))], pointwise])
+        grid = grid.sort_values(["region_code", "n_gerai", "n_kanal"]).reset_index(drop=True)
+    return grid
 
 
 def build_inputs(dataset: RegionDataset, scenario: Scenario, actuals_csv: str | None = None) -> PlanInputs:
@@ -284,7 +295,7 @@ def build_inputs(dataset: RegionDataset, scenario: Scenario, actuals_csv: str | 
     max_total = _max_totals(regions, existing, locks, scenario)
     _check_targets_fit(max_total, existing, scenario)
     model = resolve_reach_model(dataset, scenario)
-    grid = reach_grid(dataset, scenario, max_total, model)
+    grid = reach_grid(dataset, scenario, _grid_extent(regions, max_total, scenario), model)
     planes, envelope = reach.envelope_planes(grid)
     columns = ["region_code", "region_name", "province_code", "province_name", "population",
                "workers_informal", "area_km2", "cost_index"]

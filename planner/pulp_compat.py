@@ -27,7 +27,10 @@ def affine(pairs: Iterable[tuple[pulp.LpVariable, float]], constant: float = 0.0
     -------
     pulp.LpAffineExpression
     """
-    expression = pulp.LpAffineExpression(list(pairs))
+    summed: dict[pulp.LpVariable, float] = {}
+    for variable, coefficient in pairs:  # PuLP keeps the last coefficient of a repeated variable: add them
+        summed[variable] = summed.get(variable, 0.0) + coefficient
+    expression = pulp.LpAffineExpression(list(summed.items()))
     if constant:
         expression.constant = float(constant)
     return expression

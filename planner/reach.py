@@ -7,9 +7,10 @@ Two models, both concave in the number of outlets of each kind:
     with probability a_k / A (a_k = pi d_k^2), so with n_g gerai and n_k kanal the share reached is
     ``1 - exp(-(n_g a_g + n_k a_k) / A)`` (independent Poisson coverage; exact for random placement).
 ``points`` (needs demand points with population)
-    The greedy maximal-covering curve of each kind inside the region (sites = the region's points, a site
-    covers the points within d_k, haversine); concave in n because coverage is submodular. Kinds combine as
-    independent layers: ``1 - (1 - s_g(n_g)) (1 - s_k(n_k))``.
+    Greedy maximal covering inside the region (sites = the region's points, a site covers the points
+    within d_k, haversine): n_g gerai placed greedily, then n_k kanal greedily on what the gerai leave
+    uncovered. Each kind's greedy curve is concave (coverage is submodular); the two-kind table need not be,
+    and its concave envelope may overestimate it at some counts (measured and reported).
 
 The model layer uses the curves through the planes of their upper concave envelope (exact at the integer
 counts whenever the combined table is concave, as the areal one always is; otherwise the envelope
@@ -99,39 +100,72 @@ def greedy_coverage_curve(weights: np.ndarray, covers: np.ndarray, n_max: int) -
     return np.array(curve)
 
 
-def points_share_curves(points: pd.DataFrame, radius_km: dict[str, float],
-                        max_count: pd.DataFrame) -> pd.DataFrame:
-    """Greedy coverage share per region and kind (points model).
+def sequential_greedy_table(weights: np.ndarray, covers: dict[str, np.ndarray], max_gerai: int,
+                            max_kanal: int) -> np.ndarray:
+    """Covered weight for every (n_gerai, n_kanal): gerai placed greedily first, then kanal greedily on the
+    demand the gerai leave uncovered (a kiosk goes where no office reaches).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Demand weights (persons), shape (n_demand,).
+    covers : dict
+        Kind -> boolean (n_demand, n_sites) coverage of that kind's radius.
+    max_gerai, max_kanal : int
+        Largest counts to tabulate.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (max_gerai + 1, max_kanal + 1): covered weight.
+    """
+    table = np.zeros((max_gerai + 1, max_kanal + 1))
+    covered = np.zeros(len(weights), dtype=bool)
+    for n_gerai in range(max_gerai + 1):
+        if n_gerai:
+            gains = (covers["gerai"] & ~covered[:, None]).T @ weights
+            best = int(np.argmax(gains))
+            if gains[best] > 0:
+                covered = covered | covers["gerai"][:, best]
+        residual = np.where(covered, 0.0, weights)
+        table[n_gerai] = weights[covered].sum() + greedy_coverage_curve(residual, covers["kanal"], max_kanal)
+    return table
+
+
+def points_share_grid(points: pd.DataFrame, radius_km: dict[str, float], max_count: pd.DataFrame) -> pd.DataFrame:
+    """Share reached for every (n_gerai, n_kanal) per region by the points model (sequential greedy).
 
     Parameters
     ----------
     points : pandas.DataFrame
         Columns ``region_code``, ``lon``, ``lat`` (degrees), ``population`` (persons).
     radius_km : dict
-        Catchment radius per kind, km.
+        Catchment radius per kind, km (haversine distance).
     max_count : pandas.DataFrame
         Columns ``region_code``, ``kind``, ``max_total``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``region_code``, ``kind``, ``n``, ``share``; regions without points (or with no people on
-        them) are left out, for the caller to fill from the areal model.
+        Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``; regions without points (or with no
+        people on them) are left out, for the caller to fill from the areal model.
     """
-    rows = []
-    grouped = {code: group for code, group in points.groupby("region_code", sort=False)}
-    for row in max_count.itertuples(index=False):
-        group = grouped.get(row.region_code)
-        if group is None or group["population"].sum() <= 0:
+    caps = max_count.pivot_table(index="region_code", columns="kind", values="max_total", aggfunc="max")
+    frames = []
+    for code, group in points.groupby("region_code", sort=True):
+        total = group["population"].sum()
+        if code not in caps.index or total <= 0:
             continue
         lon, lat = group["lon"].to_numpy(float), group["lat"].to_numpy(float)
         distance = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
-        weights = group["population"].to_numpy(float)
-        curve = greedy_coverage_curve(weights, distance <= radius_km[row.kind], int(row.max_total))
-        rows.append(pd.DataFrame({"region_code": row.region_code, "kind": row.kind,
-                                  "n": np.arange(len(curve)), "share": curve / weights.sum()}))
-    columns = ["region_code", "kind", "n", "share"]
-    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+        covers = {kind: distance <= radius_km[kind] for kind in KINDS}
+        max_gerai, max_kanal = int(caps.loc[code, "gerai"]), int(caps.loc[code, "kanal"])
+        table = sequential_greedy_table(group["population"].to_numpy(float), covers, max_gerai, max_kanal) / total
+        n_gerai, n_kanal = np.meshgrid(np.arange(max_gerai + 1), np.arange(max_kanal + 1), indexing="ij")
+        frames.append(pd.DataFrame({"region_code": code, "n_gerai": n_gerai.ravel(), "n_kanal": n_kanal.ravel(),
+                                    "share": np.minimum(table.ravel(), 1.0)}))
+    columns = ["region_code", "n_gerai", "n_kanal", "share"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def combine_kinds(curves: pd.DataFrame) -> pd.DataFrame:

@@ -62,6 +62,7 @@ class AllocationSolution:
     solve_seconds: float
     values: dict[str, float] = field(default_factory=dict)
     phases: list[dict] = field(default_factory=list)
+    lp_duals: dict[str, float] = field(default_factory=dict)
 
 
 def seed_points(inputs: PlanInputs, plans: list[pd.DataFrame] = ()) -> pd.DataFrame:
@@ -158,8 +159,10 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
             lp_bound = mip.bound if lp_bound is None else min(lp_bound, mip.bound)
     solve_seconds = time.perf_counter() - began
     if best is None:
-        return m, _solution(phases and lp, lp_bound, build_seconds, solve_seconds, phases, plan=False)
-    return m, _solution(best, lp_bound, build_seconds, solve_seconds, phases, tolerance=options.gap)
+        return m, _solution(lp, lp_bound, build_seconds, solve_seconds, phases, plan=False)
+    solution = _solution(best, lp_bound, build_seconds, solve_seconds, phases, tolerance=options.gap)
+    solution.lp_duals = dict(lp.duals) if lp.status == "optimal" else {}
+    return m, solution
 
 
 def _solution(outcome: SolveOutcome, bound: float | None, build_seconds: float, solve_seconds: float,
