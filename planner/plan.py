@@ -183,7 +183,7 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     _, solution = solve_allocation(inputs, options)
     if solution.objective is None:
         _raise_without_plan(inputs, solution, options)
-    say(f"solved: {solution.status}, gap {solution.gap:.4%} in {solution.solve_seconds:.1f} s; verifying")
+    say(f"solver finished in {solution.solve_seconds:.1f} s (model gap {solution.gap:.4%}); verifying the plan")
     checked = time.perf_counter()
     new = plan_from_solution(inputs, solution)
     evaluated = evaluate(inputs, new)

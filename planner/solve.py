@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import tempfile
 import time
 import warnings
@@ -192,17 +193,11 @@ def _highs_model(arrays: _Arrays, relax: bool):
 
 def _solve_highs(arrays: _Arrays, options: SolverOptions, start: dict[str, float] | None,
                  relax: bool) -> SolveOutcome:
-    import highspy
 
     began = time.perf_counter()
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", bool(options.log))
-    highs.setOptionValue("random_seed", int(options.seed))
-    highs.setOptionValue("mip_rel_gap", float(options.gap))
+    highs = _new_highs(options)
     if options.time_limit is not None:
         highs.setOptionValue("time_limit", float(options.time_limit))
-    if options.threads is not None:
-        highs.setOptionValue("threads", int(options.threads))
     highs.passModel(_highs_model(arrays, relax))
     if start:
         position = {name: j for j, name in enumerate(arrays.names)}
@@ -242,10 +237,25 @@ def _add_rows(highs, problem: pulp.LpProblem, arrays: _Arrays, names: list[str])
     arrays.row_names.extend(names)
 
 
-def _new_highs(options: SolverOptions):
+def _construct_highs(quiet: bool):
+    """A ``highspy.Highs``; its constructor prints a banner to the C stdout, silenced unless logging."""
     import highspy
 
-    highs = highspy.Highs()
+    if not quiet:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _new_highs(options: SolverOptions):
+    highs = _construct_highs(not options.log)
     highs.setOptionValue("output_flag", bool(options.log))
     highs.setOptionValue("random_seed", int(options.seed))
     highs.setOptionValue("mip_rel_gap", float(options.gap))

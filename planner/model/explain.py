@@ -14,18 +14,24 @@ from planner.model.constraints import slack_penalty_terms
 from planner.pulp_compat import affine
 from planner.solve import SolverOptions, solve
 
+MEANINGFUL_SLACK = 0.05  # IDR bn or outlets: smaller slack is solver noise
 #: Penalty per unit of slack: budget per billion IDR, the others per outlet.
 WEIGHTS = {"budget": 1.0, "rollout": 1_000.0, "target": 10_000.0, "province_floor": 10_000.0,
            "lock": 10_000.0, "actual": 10_000.0}
 
 
+def _budget_sentence(amounts: dict[int, float], inputs: PlanInputs) -> str:
+    scenario = inputs.scenario
+    budgets = scenario.budgets()
+    years = "; ".join(f"{year}: needs IDR {budgets[year] / 1e9 + amount:,.1f} bn, budget "
+                      f"IDR {budgets[year] / 1e9:,.1f} bn" for year, amount in sorted(amounts.items()))
+    return (f"the targets ({scenario.gerai.target} gerai, {scenario.kanal.target} kanal) need IDR "
+            f"{sum(amounts.values()):,.1f} bn more than the budgets allow ({years}); raise budget_idr or "
+            "budget_scale, or lower the targets")
+
+
 def _sentence(family: str, key: object, amount: float, inputs: PlanInputs) -> str:
     scenario = inputs.scenario
-    if family == "budget":
-        budget = scenario.budgets()[key] / 1e9
-        return (f"the targets ({scenario.gerai.target} gerai, {scenario.kanal.target} kanal) need at least "
-                f"IDR {budget + amount:,.1f} bn in {key} but the budget allows IDR {budget:,.1f} bn; raise "
-                f"budget_idr or budget_scale, or lower the targets")
     if family == "rollout":
         kind, year = key
         return (f"{kind} openings in {year} exceed rollout_per_year {scenario.kind(kind).rollout_per_year} by "
@@ -57,18 +63,23 @@ def explain_infeasibility(inputs: PlanInputs, time_limit: float = 60.0) -> list[
         Most important first (budget years in order); empty if the elastic model needs no slack.
     """
     m = build_model(inputs, elastic=True)
+    last = inputs.years[-1]
     for family, keys in m.slacks.items():
         for key, (variable, _) in keys.items():
-            m.slacks[family][key] = (variable, WEIGHTS.get(family, 1.0))
+            weight = WEIGHTS.get(family, 1.0)
+            if family == "budget":  # money needed later is cheaper: the answer says how much is needed by when
+                weight *= 1.0 + 0.01 * (last - int(key))
+            m.slacks[family][key] = (variable, weight)
     m.problem.setObjective(affine(slack_penalty_terms(m)))
     outcome = solve(m.problem, SolverOptions(time_limit=time_limit))
     if not outcome.has_solution:
         return ["the rules conflict in a way the elastic model could not resolve; check caps, locks and targets"]
-    order = ["budget", "rollout", "target", "province_floor", "lock", "actual"]
-    sentences = []
-    for family in order:
-        for key, (variable, _) in sorted(m.slacks.get(family, {}).items(), key=lambda item: str(item[0])):
-            amount = outcome.values.get(variable.name, 0.0)
-            if amount > 1e-3:
-                sentences.append(_sentence(family, key, amount, inputs))
+    used = {family: {key: outcome.values.get(variable.name, 0.0) for key, (variable, _) in keys.items()}
+            for family, keys in m.slacks.items()}
+    used = {family: {key: amount for key, amount in keys.items() if amount > MEANINGFUL_SLACK}
+            for family, keys in used.items()}
+    sentences = [_budget_sentence(used["budget"], inputs)] if used.get("budget") else []
+    for family in ["rollout", "target", "province_floor", "lock", "actual"]:
+        for key, amount in sorted(used.get(family, {}).items(), key=lambda item: str(item[0])):
+            sentences.append(_sentence(family, key, amount, inputs))
     return sentences

@@ -1,0 +1,197 @@
+"""Command line: ``planner run``, ``planner data ...``, ``planner scenario ...``, ``planner sweep``.
+
+Thin: parse arguments, call the public API, print. User errors print one sentence and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  internal error (a bug: please report it with the traceback)
+  2  user error: bad file, field or value (the message names it and the fix)
+  3  infeasible scenario (the message says which rule must give way and by how much)
+  4  solver failure, or no plan within the time limit
+"""
+
+
+def _progress(quiet: bool) -> Callable[[str], None]:
+    began = time.perf_counter()
+
+    def say(message: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - began:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _add_scenario_arguments(parser: argparse.ArgumentParser, optional_file: bool = True) -> None:
+    if optional_file:
+        parser.add_argument("scenario", nargs="?", help="scenario TOML (default: the built-in bpjs-2014)")
+    else:
+        parser.add_argument("scenario", help="scenario TOML to check")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a scenario field, e.g. --set budget_scale=1.2 (repeatable)")
+
+
+def _add_solver_arguments(parser: argparse.ArgumentParser) -> None:
+    from planner.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
+
+    parser.add_argument("--solver", choices=("highs", "cbc"), default="highs", help="MILP solver (default highs)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
+                        help=f"seconds for all solver calls (default {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--gap", type=float, default=DEFAULT_GAP,
+                        help=f"relative gap to prove, a fraction (default {DEFAULT_GAP}: 0.1 %%)")
+    parser.add_argument("--threads", type=int, default=None, help="solver threads (default: solver's choice)")
+    parser.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planner", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        description="Plan where and when BPJS Ketenagakerjaan opens gerai (service outlets) and kanal (kiosks).")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="optimise a rollout and write tables, maps and the report",
+                              formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)
+    _add_scenario_arguments(run)
+    run.add_argument("--regions", help="region GeoPackage (default: the embedded default dataset)")
+    run.add_argument("--out", required=True, help="results folder (replaced as a whole when the run succeeds)")
+    run.add_argument("--actuals", help="CSV region_code,kind,year,count of real openings: re-plan the rest")
+    run.add_argument("--focus", default="16", help="province code of the close-up map and report section (16)")
+    run.add_argument("--lang", choices=("en", "id"), default="en", help="language of maps and report (en)")
+    run.add_argument("--no-report", action="store_true", help="write the tables only (no maps, charts, report)")
+    run.add_argument("--quiet", action="store_true", help="no progress messages")
+    _add_solver_arguments(run)
+
+    data = commands.add_parser("data", help="region data: import official files, show a dataset")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    show = data_commands.add_parser("show", help="summarise a region dataset")
+    show.add_argument("--regions", help="region GeoPackage (default: embedded default)")
+    imp = data_commands.add_parser("import", help="build a region GeoPackage from official boundaries and census")
+    imp.add_argument("--boundaries", required=True, help="regency polygons with Kemendagri codes (GPKG/GeoJSON/SHP)")
+    imp.add_argument("--layer", help="layer of the boundaries file")
+    imp.add_argument("--population", required=True, help="BPS 2010 census by kecamatan (CSV)")
+    imp.add_argument("--crosswalk", help="BPS 2010 regency code -> Kemendagri code (CSV)")
+    imp.add_argument("--points", help="kecamatan centroids (CSV code,name,lat,lng): demand points and sites")
+    imp.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
+    imp.add_argument("--quiet", action="store_true", help="print the summary only, not every mismatch")
+
+    scenario = commands.add_parser("scenario", help="show or check a scenario")
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+    _add_scenario_arguments(scenario_commands.add_parser("show", help="print a scenario as TOML (default one)"))
+    _add_scenario_arguments(scenario_commands.add_parser("check", help="validate a scenario file"), False)
+
+    from planner.sweep_cli import add_sweep_parser
+
+    add_sweep_parser(commands)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from planner.plan import plan
+    from planner.regions import load_dataset
+    from planner.results import check_output_dir, write_results
+    from planner.scenario import load_scenario
+
+    say = _progress(args.quiet)
+    out = check_output_dir(args.out)
+    scenario = load_scenario(args.scenario, args.overrides)
+    say(f"loading regions from {args.regions or 'the embedded default dataset'}")
+    dataset = load_dataset(args.regions)
+    result = plan(dataset, scenario, solver=args.solver, time_limit=args.time_limit, gap=args.gap,
+                  actuals=args.actuals, threads=args.threads, seed=args.seed, progress=say)
+    extras = [] if args.no_report else _report_writers(dataset, args.focus, args.lang, say)
+    say(f"writing results to {out}")
+    write_results(result, out, extras)
+    _print_headline(result.summary, out)
+    return 0
+
+
+def _report_writers(dataset, focus: str, lang: str, say: Callable[[str], None]) -> list:
+    from planner.report import report_writers
+
+    return report_writers(dataset, focus=focus, lang=lang, progress=say)
+
+
+def _print_headline(summary: dict, out: Path) -> None:
+    gap = summary["gap"]
+    base = summary["baselines"]["one_per_regency"]
+    print(f"status: {summary['status']} (proven gap {gap:.3%}, solver {summary['solver']}, "
+          f"{summary['build_seconds'] + summary['solve_seconds']:.1f} s)")
+    print(f"new outlets: {summary['totals']['gerai']} gerai, {summary['totals']['kanal']} kanal; "
+          f"spend IDR {summary['spend_idr'] / 1e9:,.1f} bn")
+    print(f"informal workers within reach by the final year: {summary['workers_reached_final']:,.0f} of "
+          f"{summary['workers_informal']:,.0f}")
+    print(f"objective: {summary['objective']:,.0f} {summary['objective_unit']}; vs one gerai per regency: "
+          f"{base['gain_objective']:+,.0f} ({base['gain_objective_percent']:+.1f} %)")
+    print(f"results: {out}")
+
+
+def _data(args: argparse.Namespace) -> int:
+    if args.data_command == "import":
+        from planner.data_import import import_official_data
+
+        log = (lambda message: None) if args.quiet else print
+        report = import_official_data(args.boundaries, args.population, args.out, layer=args.layer,
+                                      crosswalk=args.crosswalk, points=args.points, log=log)
+        print(f"wrote {report.output}: {report.n_regions} regions, {report.n_points} points, "
+              f"population {report.population_total:,.0f} (conserved within "
+              f"{report.population_conserved_relative_error:.4%})")
+        return 0
+    from planner.regions import load_dataset
+
+    dataset = load_dataset(args.regions)
+    regions = dataset.regions
+    print(f"{dataset.source}: {len(regions)} regions in {regions['province_code'].nunique()} provinces, "
+          f"population {regions['population'].sum():,.0f}, informal workers {regions['workers_informal'].sum():,.0f}, "
+          f"points: {0 if dataset.points is None else len(dataset.points)}")
+    print(f"estimated populations: {int(regions['population_estimated'].sum())}, approximate geometries: "
+          f"{int(regions['geometry_approximate'].sum())}")
+    return 0
+
+
+def _scenario(args: argparse.Namespace) -> int:
+    from planner.scenario import default_scenario_text, load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.scenario_command == "check":
+        print(f"{args.scenario}: valid scenario '{scenario.name}' ({scenario.years[0]}-{scenario.years[-1]}, "
+              f"{scenario.gerai.target} gerai, {scenario.kanal.target} kanal)")
+        return 0
+    print(default_scenario_text() if args.scenario is None and not args.overrides else scenario.to_toml(), end="")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``planner`` command; returns the exit code."""
+    from planner.errors import PlannerError
+
+    args = _parser().parse_args(argv)
+    handlers = {"run": _run, "data": _data, "scenario": _scenario}
+    try:
+        if args.command == "sweep":
+            from planner.sweep_cli import run_sweep_command
+
+            return run_sweep_command(args)
+        return handlers[args.command](args)
+    except PlannerError as error:
+        print(f"planner: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("planner: interrupted; earlier results are left as they were.", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print("planner: internal error (a bug); please report it with the traceback above.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
