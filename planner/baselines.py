@@ -22,6 +22,7 @@ import pandas as pd
 
 from planner.evaluate import cumulative_counts, reach_table
 from planner.inputs import PlanInputs, largest_remainder
+from planner.reach import share_cube
 from planner.scenario import KINDS
 
 
@@ -75,17 +76,6 @@ def proportional(inputs: PlanInputs, reference: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([_proportional_units(inputs, reference, kind) for kind in KINDS], ignore_index=True)
 
 
-def share_cube(inputs: PlanInputs) -> tuple[np.ndarray, list[str]]:
-    """Reach table as an array [region, n_gerai, n_kanal] (NaN outside a region's caps) and the region order."""
-    codes = list(inputs.regions["region_code"])
-    grid = inputs.grid
-    cube = np.full((len(codes), int(grid["n_gerai"].max()) + 2, int(grid["n_kanal"].max()) + 2), np.nan)
-    position = pd.Series(np.arange(len(codes)), index=codes)
-    cube[position[grid["region_code"]].to_numpy(), grid["n_gerai"].to_numpy(int), grid["n_kanal"].to_numpy(int)] = \
-        grid["share"].to_numpy(float)
-    return cube, codes
-
-
 def greedy(inputs: PlanInputs) -> pd.DataFrame:
     """Year-by-year greedy by marginal worker-years per rupiah (see module docstring).
 
@@ -95,7 +85,8 @@ def greedy(inputs: PlanInputs) -> pd.DataFrame:
         ``region_code``, ``kind``, ``year``, ``new``.
     """
     scenario = inputs.scenario
-    cube, codes = share_cube(inputs)
+    codes = list(inputs.regions["region_code"])
+    cube = share_cube(inputs.grid, codes)
     rows_of = np.arange(len(codes))
     existing = inputs.existing.groupby(["region_code", "kind"])["count"].sum()
     counts = np.array([[existing.get((c, k), 0) for k in KINDS] for c in codes], dtype=int)

@@ -212,7 +212,7 @@ def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSol
     return {
         "scenario": inputs.scenario.to_dict(), "status": status, "objective": objective,
         "objective_unit": "worker-years" if inputs.scenario.objective == "worker_years" else "workers",
-        "objective_model": solution.objective, "bound": solution.bound, "gap": gap, "gap_requested": options.gap,
+        "objective_model": solution.model_objective, "bound": solution.bound, "gap": gap, "gap_requested": options.gap,
         "solver": solution.solver, "time_limit": options.time_limit, "phases": solution.phases,
         "reach_model": inputs.reach_model, "envelope_overestimate_max_share": inputs.envelope_overestimate,
         "totals": {kind: int(counts.loc[counts["kind"] == kind, "new"].sum()) for kind in KINDS},

@@ -100,10 +100,26 @@ def greedy_coverage_curve(weights: np.ndarray, covers: np.ndarray, n_max: int) -
     return np.array(curve)
 
 
+def _first_then_second(weights: np.ndarray, first: np.ndarray, second: np.ndarray, max_first: int,
+                       max_second: int) -> np.ndarray:
+    table = np.zeros((max_first + 1, max_second + 1))
+    covered = np.zeros(len(weights), dtype=bool)
+    for n_first in range(max_first + 1):
+        if n_first:
+            gains = (first & ~covered[:, None]).T @ weights
+            best = int(np.argmax(gains))
+            if gains[best] > 0:
+                covered = covered | first[:, best]
+        residual = np.where(covered, 0.0, weights)
+        table[n_first] = weights[covered].sum() + greedy_coverage_curve(residual, second, max_second)
+    return table
+
+
 def sequential_greedy_table(weights: np.ndarray, covers: dict[str, np.ndarray], max_gerai: int,
                             max_kanal: int) -> np.ndarray:
-    """Covered weight for every (n_gerai, n_kanal): gerai placed greedily first, then kanal greedily on the
-    demand the gerai leave uncovered (a kiosk goes where no office reaches).
+    """Covered weight for every (n_gerai, n_kanal): the better of two greedy placements, gerai first then
+    kanal on the demand they leave uncovered, or kanal first then gerai (both are real placements, so the
+    table never exceeds what n_gerai gerai and n_kanal kanal can cover).
 
     Parameters
     ----------
@@ -119,17 +135,9 @@ def sequential_greedy_table(weights: np.ndarray, covers: dict[str, np.ndarray], 
     numpy.ndarray
         Shape (max_gerai + 1, max_kanal + 1): covered weight.
     """
-    table = np.zeros((max_gerai + 1, max_kanal + 1))
-    covered = np.zeros(len(weights), dtype=bool)
-    for n_gerai in range(max_gerai + 1):
-        if n_gerai:
-            gains = (covers["gerai"] & ~covered[:, None]).T @ weights
-            best = int(np.argmax(gains))
-            if gains[best] > 0:
-                covered = covered | covers["gerai"][:, best]
-        residual = np.where(covered, 0.0, weights)
-        table[n_gerai] = weights[covered].sum() + greedy_coverage_curve(residual, covers["kanal"], max_kanal)
-    return table
+    gerai_first = _first_then_second(weights, covers["gerai"], covers["kanal"], max_gerai, max_kanal)
+    kanal_first = _first_then_second(weights, covers["kanal"], covers["gerai"], max_kanal, max_gerai)
+    return np.maximum(gerai_first, kanal_first.T)
 
 
 def points_share_grid(points: pd.DataFrame, radius_km: dict[str, float], max_count: pd.DataFrame) -> pd.DataFrame:
@@ -289,3 +297,26 @@ def share_lookup(grid: pd.DataFrame, counts: pd.DataFrame) -> np.ndarray:
         missing = merged.loc[merged["share"].isna()].iloc[0]
         raise ValueError(f"counts outside the reach table: {missing.to_dict()}")
     return merged["share"].to_numpy(float)
+
+
+def share_cube(grid: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """Reach table as an array [region (in ``codes`` order), n_gerai, n_kanal]; NaN outside the table.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        ``region_code``, ``n_gerai``, ``n_kanal``, ``share``.
+    codes : list of str
+        Region order of the first axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(codes), max n_gerai + 2, max n_kanal + 2); the padding row/column is NaN, so a count one
+        beyond the table reads as NaN.
+    """
+    cube = np.full((len(codes), int(grid["n_gerai"].max()) + 2, int(grid["n_kanal"].max()) + 2), np.nan)
+    position = pd.Series(np.arange(len(codes)), index=codes)
+    cube[position[grid["region_code"]].to_numpy(), grid["n_gerai"].to_numpy(int), grid["n_kanal"].to_numpy(int)] = \
+        grid["share"].to_numpy(float)
+    return cube

@@ -23,8 +23,10 @@ import pandas as pd
 
 from planner.inputs import PlanInputs
 from planner.model.build import build_model
+from planner.model.constraints import count_table
 from planner.model.reach_cuts import ReachSeparator, planes_at_points
 from planner.model.variables import AllocationModel
+from planner.reach import share_cube
 from planner.solve import SolveOutcome, SolverOptions, relative_gap, solve
 
 SEED_STEPS = ((0, 0), (1, 0), (0, 1), (1, 2), (2, 4))
@@ -39,7 +41,7 @@ class AllocationSolution:
     status : str
         ``optimal`` (proven within the requested gap), ``feasible``, ``infeasible``, ``no_solution``.
     objective : float or None
-        Objective of the plan (worker-years or final-year workers, persons).
+        Objective of the plan read from the exact reach table (worker-years or final-year workers).
     bound : float or None
         Best proven bound on the optimum (persons).
     gap : float or None
@@ -51,6 +53,10 @@ class AllocationSolution:
         Variable name -> value of the plan.
     phases : list of dict
         What each phase did (name, seconds, objective, bound), for the summary and the benchmark.
+    lp_duals : dict
+        Row duals of the LP relaxation at its optimum (constraint name -> dual).
+    model_objective : float or None
+        The plan's objective in the model (on the envelope; >= ``objective``).
     """
 
     status: str
@@ -63,6 +69,7 @@ class AllocationSolution:
     values: dict[str, float] = field(default_factory=dict)
     phases: list[dict] = field(default_factory=list)
     lp_duals: dict[str, float] = field(default_factory=dict)
+    model_objective: float | None = None
 
 
 def seed_points(inputs: PlanInputs, plans: list[pd.DataFrame] = ()) -> pd.DataFrame:
@@ -86,6 +93,29 @@ def seed_points(inputs: PlanInputs, plans: list[pd.DataFrame] = ()) -> pd.DataFr
 def _phase(name: str, outcome: SolveOutcome) -> dict:
     return {"phase": name, "status": outcome.status, "seconds": round(outcome.seconds, 3),
             "objective": outcome.objective, "bound": outcome.bound}
+
+
+class ExactObjective:
+    """The objective of a plan read from the exact reach table (the model works on its concave envelope,
+    which can overestimate a non-concave ``points`` table at some counts)."""
+
+    def __init__(self, m: AllocationModel, inputs: PlanInputs) -> None:
+        table = count_table(m)
+        codes = list(inputs.regions["region_code"])
+        self.cube = share_cube(inputs.grid, codes)
+        position = {code: i for i, code in enumerate(codes)}
+        self.rows = np.array([position[c] for c in table["region_code"]])
+        self.gerai = [v.name for v in table["gerai"]]
+        self.kanal = [v.name for v in table["kanal"]]
+        weight = table["workers"].to_numpy(float)
+        if inputs.scenario.objective == "final_reach":
+            weight = np.where(table["year"].to_numpy() == inputs.years[-1], weight, 0.0)
+        self.weight = weight
+
+    def __call__(self, values: dict[str, float]) -> float:
+        n_gerai = np.rint([values[name] for name in self.gerai]).astype(int)
+        n_kanal = np.rint([values[name] for name in self.kanal]).astype(int)
+        return float((self.cube[self.rows, n_gerai, n_kanal] * self.weight).sum())
 
 
 def _fix_integral_regions(m: AllocationModel, values: dict[str, float]) -> list[tuple]:
@@ -112,6 +142,36 @@ def _remaining(options: SolverOptions, began: float) -> SolverOptions:
     return SolverOptions(options.solver, left, options.gap, options.threads, options.seed, options.log)
 
 
+def _with(options: SolverOptions, **changes) -> SolverOptions:
+    return SolverOptions(**{**options.__dict__, **changes})
+
+
+def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOptions, began: float,
+            best: SolveOutcome | None, exact: ExactObjective, bound: float | None, phases: list[dict]
+            ) -> tuple[SolveOutcome | None, float | None]:
+    """Full MIP from the best plan until the exact gap (plan read from the exact table) is within the
+    tolerance; where the envelope overestimates the plan, solve again with a tighter model gap."""
+    gap = options.gap
+    for attempt in range(3):
+        left = _remaining(options, began)
+        if left.time_limit is not None and left.time_limit <= 0.05:
+            break
+        mip = solve(m.problem, _with(left, gap=gap), start=best.values if best else None, separate=separator)
+        phases.append(_phase("mip" if attempt == 0 else f"mip_tighter_{attempt}", mip))
+        if mip.bound is not None and math.isfinite(mip.bound):
+            bound = mip.bound if bound is None else min(bound, mip.bound)
+        if mip.has_solution and (best is None or exact(mip.values) >= exact(best.values)):
+            best = mip
+        if best is None:
+            break
+        exact_gap = relative_gap(exact(best.values), bound)
+        if exact_gap is not None and exact_gap <= options.gap:
+            break
+        overestimate = (best.objective - exact(best.values)) / max(exact(best.values), 1e-9)
+        gap = max(min(gap, options.gap - overestimate) * 0.7, options.gap / 20)
+    return best, bound
+
+
 def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[AllocationModel, AllocationSolution]:
     """Build and solve the allocation model (see the module docstring for the steps).
 
@@ -124,55 +184,55 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     Returns
     -------
     (AllocationModel, AllocationSolution)
-        The model (with every row added along the way) and the solution.
+        The model (with every row added along the way) and the solution; ``objective`` is the plan's
+        exact objective (read from the reach table), ``bound`` the best proven bound.
     """
     built = time.perf_counter()
     if options.solver == "cbc":
         m = build_model(inputs)
         build_seconds = time.perf_counter() - built
         outcome = solve(m.problem, options)
-        return m, _solution(outcome, outcome.bound, build_seconds, outcome.seconds, [_phase("mip", outcome)])
+        exact = ExactObjective(m, inputs)
+        return m, _solution(outcome, outcome.bound, build_seconds, outcome.seconds, [_phase("mip", outcome)],
+                            exact=exact, tolerance=options.gap)
     m = build_model(inputs, planes=planes_at_points(inputs, seed_points(inputs)))
     separator = ReachSeparator(m, inputs)
+    exact = ExactObjective(m, inputs)
     build_seconds = time.perf_counter() - built
     began = time.perf_counter()
     lp = solve(m.problem, options, relax=True, separate=separator)
     phases = [_phase("lp_relaxation", lp)]
     if lp.status in ("infeasible", "unbounded", "no_solution"):
         return m, _solution(lp, None, build_seconds, time.perf_counter() - began, phases, plan=False)
-    lp_bound = lp.bound if lp.status == "optimal" else None
+    bound = lp.bound if lp.status == "optimal" else None
     saved = _fix_integral_regions(m, lp.values)
-    target = None if lp_bound is None else lp_bound * (1.0 - 0.8 * options.gap)
-    heuristic_options = SolverOptions(**{**_remaining(options, began).__dict__, "gap": options.gap * 0.5})
-    start = solve(m.problem, heuristic_options, separate=separator, target=target)
+    target = None if bound is None else bound * (1.0 - 0.5 * options.gap)
+    start = solve(m.problem, _with(_remaining(options, began), gap=options.gap * 0.25), separate=separator,
+                  target=target)
     _restore(saved)
     phases.append(_phase("starting_plan", start))
     best = start if start.has_solution else None
-    gap = relative_gap(best.objective, lp_bound) if best else None
-    if best is None or gap is None or gap > options.gap:
-        mip = solve(m.problem, _remaining(options, began), start=best.values if best else None,
-                    separate=separator)
-        phases.append(_phase("mip", mip))
-        if mip.has_solution and (best is None or mip.objective >= best.objective):
-            best = mip
-        if mip.bound is not None and math.isfinite(mip.bound):
-            lp_bound = mip.bound if lp_bound is None else min(lp_bound, mip.bound)
+    exact_gap = relative_gap(exact(best.values), bound) if best else None
+    if best is None or exact_gap is None or exact_gap > options.gap:
+        best, bound = _search(m, separator, options, began, best, exact, bound, phases)
     solve_seconds = time.perf_counter() - began
     if best is None:
-        return m, _solution(lp, lp_bound, build_seconds, solve_seconds, phases, plan=False)
-    solution = _solution(best, lp_bound, build_seconds, solve_seconds, phases, tolerance=options.gap)
+        return m, _solution(lp, bound, build_seconds, solve_seconds, phases, plan=False)
+    solution = _solution(best, bound, build_seconds, solve_seconds, phases, exact=exact, tolerance=options.gap)
     solution.lp_duals = dict(lp.duals) if lp.status == "optimal" else {}
     return m, solution
 
 
 def _solution(outcome: SolveOutcome, bound: float | None, build_seconds: float, solve_seconds: float,
-              phases: list[dict], plan: bool = True, tolerance: float = 0.0) -> AllocationSolution:
+              phases: list[dict], plan: bool = True, tolerance: float = 0.0,
+              exact: ExactObjective | None = None) -> AllocationSolution:
     if not plan or not outcome.has_solution:
         status = outcome.status if outcome.status in ("infeasible", "unbounded") else "no_solution"
         return AllocationSolution(status, None, bound, None, outcome.solver, build_seconds, solve_seconds,
                                   phases=phases)
     bound = outcome.bound if bound is None else bound
-    gap = relative_gap(outcome.objective, bound)
+    objective = exact(outcome.values) if exact is not None else outcome.objective
+    gap = relative_gap(objective, bound)
     status = "optimal" if gap is not None and gap <= tolerance + 1e-9 else "feasible"
-    return AllocationSolution(status, outcome.objective, bound, gap, outcome.solver, build_seconds,
-                              solve_seconds, dict(outcome.values), phases)
+    return AllocationSolution(status, objective, bound, gap, outcome.solver, build_seconds,
+                              solve_seconds, dict(outcome.values), phases, model_objective=outcome.objective)
