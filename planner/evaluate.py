@@ -7,6 +7,7 @@ the verification alike.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from planner.inputs import PlanInputs
@@ -55,7 +56,10 @@ def reach_table(inputs: PlanInputs, counts: pd.DataFrame) -> pd.DataFrame:
     share = share_lookup(inputs.grid, wide)
     table = wide[["region_code", "year"]].assign(share_reached=share)
     table = table.merge(inputs.workers, on=["region_code", "year"])
-    table["workers_reached"] = table["workers_informal"] * table["share_reached"]
+    limit = inputs.service_limit(wide["n_gerai"].to_numpy(), wide["n_kanal"].to_numpy())
+    table["workers_reached"] = np.minimum(table["workers_informal"] * table["share_reached"], limit)
+    table["share_reached"] = table["workers_reached"] / table["workers_informal"].where(
+        table["workers_informal"] > 0, 1.0)
     return table[["region_code", "year", "workers_informal", "share_reached", "workers_reached"]]
 
 

@@ -67,6 +67,17 @@ class PlanInputs:
         """Plan years."""
         return self.scenario.years
 
+    def service_limit(self, n_gerai: np.ndarray, n_kanal: np.ndarray) -> np.ndarray:
+        """Workers the open outlets can serve (persons): capacity x count per kind, infinite when a kind
+        without a capacity (0 = unlimited) is open or when no capacity is set at all."""
+        capacity = {kind: self.scenario.kind(kind).service_capacity_workers for kind in KINDS}
+        n_gerai, n_kanal = np.asarray(n_gerai, float), np.asarray(n_kanal, float)
+        if not any(capacity.values()):
+            return np.full(n_gerai.shape, np.inf)
+        limit = capacity["gerai"] * n_gerai + capacity["kanal"] * n_kanal
+        unlimited = ((capacity["gerai"] <= 0) & (n_gerai > 0)) | ((capacity["kanal"] <= 0) & (n_kanal > 0))
+        return np.where(unlimited, np.inf, limit)
+
     @property
     def actual_years(self) -> tuple[int, ...]:
         """Years fixed by actuals (re-planning)."""

@@ -105,6 +105,7 @@ def _baselines(inputs: PlanInputs, plan: pd.DataFrame, evaluated: dict) -> tuple
             "objective": result["objective"], "workers_reached_final": result["workers_reached_final"],
             "fits_budget": result["fits_budget"], "years_over_budget": result["years_over_budget"],
             "totals": {kind: int(totals.get(kind, 0)) for kind in KINDS},
+            "rules_broken": verify_plan(inputs, result["counts"], result["reach"]),
             "gain_objective": evaluated["objective"] - result["objective"],
             "gain_objective_percent": _percent(evaluated["objective"], result["objective"]),
             "gain_workers_final": evaluated["workers_reached_final"] - result["workers_reached_final"],

@@ -6,11 +6,15 @@ to this module only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import pulp
 
 PULP_VERSION = pulp.__version__
+# PuLP 3.3 warns about every 4.0 change on each call (LpVariable(...), constraints as a dict, PULP_CBC_CMD);
+# this module is where those APIs are used on purpose, so the warnings are silenced here.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulp(\..*)?")
 
 
 def affine(pairs: Iterable[tuple[pulp.LpVariable, float]], constant: float = 0.0) -> pulp.LpAffineExpression:

@@ -143,8 +143,8 @@ class Scenario:
 def _plain(value: Any) -> Any:
     if isinstance(value, KindRules | Lock):
         return asdict(value)
-    if isinstance(value, tuple) and value and isinstance(value[0], Lock):
-        return [asdict(v) for v in value]
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
     return value
 
 

@@ -398,9 +398,9 @@ def _solve_cbc(problem: pulp.LpProblem, options: SolverOptions, start: dict[str,
 
 def _cbc_outcome(work: pulp.LpProblem, log: str, options: SolverOptions, seconds: float) -> SolveOutcome:
     result = (_CBC_RESULT.search(log).group(1) if _CBC_RESULT.search(log) else "").lower()
-    if "infeasible" in result:
+    if "infeasible" in result or work.status == pulp.LpStatusInfeasible or "problem is infeasible" in log.lower():
         return SolveOutcome("infeasible", None, None, None, "cbc", seconds)
-    if "unbounded" in result:
+    if "unbounded" in result or work.status == pulp.LpStatusUnbounded:
         return SolveOutcome("unbounded", None, None, None, "cbc", seconds)
     if work.sol_status != pulp.LpSolutionIntegerFeasible and work.sol_status != pulp.LpSolutionOptimal:
         return SolveOutcome("no_solution", None, None, None, "cbc", seconds)

@@ -111,11 +111,14 @@ class ExactObjective:
         if inputs.scenario.objective == "final_reach":
             weight = np.where(table["year"].to_numpy() == inputs.years[-1], weight, 0.0)
         self.weight = weight
+        self.workers = table["workers"].to_numpy(float)
+        self.limit = inputs.service_limit
 
     def __call__(self, values: dict[str, float]) -> float:
         n_gerai = np.rint([values[name] for name in self.gerai]).astype(int)
         n_kanal = np.rint([values[name] for name in self.kanal]).astype(int)
-        return float((self.cube[self.rows, n_gerai, n_kanal] * self.weight).sum())
+        reached = np.minimum(self.cube[self.rows, n_gerai, n_kanal] * self.workers, self.limit(n_gerai, n_kanal))
+        return float((reached * self.weight / np.where(self.workers > 0, self.workers, 1.0)).sum())
 
 
 def _fix_integral_regions(m: AllocationModel, values: dict[str, float]) -> list[tuple]:

@@ -1,0 +1,57 @@
+"""Shared fixtures: tiny hand-checkable datasets and scenarios, and the location of ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from planner.regions import RegionDataset, area_km2, validate_provinces, validate_regions
+from planner.scenario import Scenario, default_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+needs_shared = pytest.mark.skipif(not (SHARED / "data" / "indonesia").is_dir(),
+                                  reason="../shared (real Indonesian data) is absent")
+
+
+def tiny_dataset(workers: list[float], provinces: list[str] | None = None, side_deg: float = 0.5) -> RegionDataset:
+    """Regions as squares of ``side_deg`` degrees on the equator, one per entry of ``workers``.
+
+    Region i has code ``PP.0i`` (province ``PP`` from ``provinces``, default all "11"), population = 2 x
+    workers, and ``workers[i]`` informal workers. A 0.5-degree square is about 3,090 km^2.
+    """
+    provinces = provinces or ["11"] * len(workers)
+    rows = []
+    for i, (w, province) in enumerate(zip(workers, provinces, strict=True)):
+        rows.append({"region_code": f"{province}.{i + 1:02d}", "region_name": f"Kabupaten Uji {i + 1}",
+                     "province_code": province, "province_name": f"Provinsi {province}",
+                     "population": 2.0 * w, "workers_informal": float(w),
+                     "geometry": box(100 + i * side_deg, 0, 100 + (i + 1) * side_deg, side_deg)})
+    regions = gpd.GeoDataFrame(rows, crs="EPSG:4326")
+    regions["area_km2"] = area_km2(regions.geometry)
+    regions = validate_regions(regions, "tiny")
+    dissolved = regions.dissolve(by=["province_code", "province_name"], aggfunc={"population": "sum"})
+    return RegionDataset(regions, validate_provinces(dissolved.reset_index(), "tiny"), None, "tiny")
+
+
+def tiny_scenario(**changes) -> Scenario:
+    """Two years, 2 gerai and 0 kanal, no existing outlets, no locks, no floors, capex IDR 1 bn, no opex,
+    a budget that fits everything; ``changes`` are ``--set`` style overrides (``{"gerai.target": 3}``)."""
+    base = default_scenario().replace(
+        name="tiny", years=[2014, 2015], budget_idr=[100e9, 100e9], locks=(), province_min_gerai=0,
+        reach_model="areal", base_population_year=2014, population_growth_rate=0.0)
+    overrides = ["gerai.target=2", "kanal.target=0", "gerai.existing_total=0", "kanal.existing_total=0",
+                 "gerai.capex_idr=1e9", "gerai.opex_idr_per_year=0", "kanal.capex_idr=1e8",
+                 "kanal.opex_idr_per_year=0", "gerai.max_new_per_region=3", "kanal.max_new_per_region=3",
+                 "gerai.rollout_per_year=10", "kanal.rollout_per_year=10"]
+    overrides += [f"{key}={_text(value)}" for key, value in changes.items()]
+    return base.with_overrides(overrides)
+
+
+def _text(value) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
