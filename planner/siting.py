@@ -1,0 +1,417 @@
+"""Site-level maximal covering location problem (MCLP): which p sites cover the most demand weight.
+
+Model (after the exact reductions of :mod:`planner.siting_reduce`), for merged demand rows i and kept
+candidate sites j::
+
+    max   sum_i w_i y_i + sum_j f_j x_j + c
+    s.t.  y_i <= sum_{j covers i} x_j     for every row covered by two or more sites   (cover__i)
+          sum_j x_j = p - |existing|                                                  (open_sites)
+          x_j in {0, 1},  0 <= y_i <= 1
+
+where ``f_j`` is the weight of demand only site j covers (folded into its coefficient), ``c`` the weight
+covered by existing sites. ``y`` is continuous: at any optimum with binary ``x`` it is integral. A greedy +
+1-opt swap plan (:mod:`planner.siting_heuristic`) is handed to the solver as its starting plan.
+
+Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`coverage_from_points`, :func:`place_sites`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+import scipy.sparse as sp
+
+from planner import pulp_compat, siting_place
+from planner.errors import InputError
+from planner.siting_bound import fixings, lagrangian
+from planner.siting_coverage import coverage_from_points, coverage_matrix
+from planner.siting_heuristic import greedy_swap
+from planner.siting_reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
+from planner.siting_setcover import reduce_set_cover
+from planner.solve import SolveOutcome, SolverOptions, solve
+
+__all__ = ["Levers", "MCLPResult", "coverage_from_points", "place_sites", "solve_mclp", "solve_mclp_matrix"]
+
+
+@dataclass(frozen=True)
+class MCLPResult:
+    """A solved MCLP.
+
+    Attributes
+    ----------
+    objective : float
+        Weight of the demand covered by ``selected`` (recomputed from the coverage, input weight units).
+    selected : numpy.ndarray
+        Sorted indices of the open sites (existing included), int.
+    covered : numpy.ndarray
+        Boolean, one per demand point: covered by an open site.
+    status : str
+        ``optimal`` (proven within ``gap``), ``feasible`` (e.g. time limit; see ``gap``), ``infeasible`` or
+        ``no_solution``.
+    gap : float or None
+        Relative gap |bound - objective| / objective reported by the solver, a fraction; 0.0 when the
+        reductions alone prove the plan optimal; None when no bound is known.
+    seconds : float
+        Wall-clock seconds for the whole call (reductions, heuristic, model build and solve).
+    stats : dict
+        What the engine did, for benchmarks: sizes after the reductions, heuristic and bound values,
+        sites fixed, seconds per phase.
+    """
+
+    objective: float
+    selected: np.ndarray
+    covered: np.ndarray
+    status: str
+    gap: float | None
+    seconds: float
+    stats: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+def _existing_indices(existing, n_sites: int) -> np.ndarray:
+    values = np.asarray(list(existing) if not isinstance(existing, np.ndarray) else existing)
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if values.ndim != 1 or values.dtype.kind not in "iu":
+        raise InputError(f"existing {existing!r} must be a sequence of integer site indices (columns).")
+    if values.min() < 0 or values.max() >= n_sites:
+        raise InputError(f"existing contains site index {values.min() if values.min() < 0 else values.max()}"
+                         f" outside 0..{n_sites - 1}; pass column indices of the coverage matrix.")
+    if len(np.unique(values)) != len(values):
+        raise InputError("existing lists a site twice; give each forced-open site once.")
+    return np.sort(values.astype(np.int64))
+
+
+def _check_p(p, n_existing: int, n_sites: int) -> int:
+    if isinstance(p, bool) or not isinstance(p, numbers.Integral):
+        raise InputError(f"p {p!r} must be a whole number of sites to open.")
+    if p < n_existing:
+        raise InputError(f"p = {p} is less than the {n_existing} existing sites, which count toward p; "
+                         f"raise p to at least {n_existing}.")
+    if p > n_sites:
+        raise InputError(f"p = {p} exceeds the {n_sites} candidate sites; lower p or add candidate sites.")
+    return int(p)
+
+
+def _build_model(reduced: Reduced, fold_single: bool) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    matrix, weights = reduced.matrix, reduced.weights
+    n_rows, n_sites = matrix.shape
+    x = [pulp.LpVariable(f"x_{site}", cat=pulp.LpBinary) for site in reduced.sites]
+    per_row = np.diff(matrix.indptr)
+    single = per_row == 1 if fold_single else np.zeros(n_rows, dtype=bool)
+    fold = np.bincount(matrix.indices[matrix.indptr[:-1][single]], weights=weights[single], minlength=n_sites)
+    rows = np.flatnonzero(~single & (per_row > 0))
+    y = {i: pulp.LpVariable(f"y_{i}", lowBound=0, upBound=1) for i in rows}
+    problem = pulp.LpProblem("mclp", pulp.LpMaximize)
+    terms = [(x[j], float(fold[j])) for j in np.flatnonzero(fold)]
+    terms += [(y[i], float(weights[i])) for i in rows]
+    problem.setObjective(pulp_compat.affine(terms, reduced.constant))
+    indptr, indices = matrix.indptr, matrix.indices
+    for i in rows:
+        expression = pulp_compat.affine([(y[i], 1.0)] + [(x[j], -1.0) for j in indices[indptr[i]:indptr[i + 1]]])
+        problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintLE, f"cover__{i}", 0.0))
+    problem.addConstraint(pulp.LpConstraint(pulp_compat.affine((v, 1.0) for v in x), pulp.LpConstraintEQ,
+                                            "open_sites", float(reduced.p)))
+    return problem, x
+
+
+def _start(reduced: Reduced, plan: np.ndarray, model: pulp.LpProblem) -> dict[str, float]:
+    """Starting values of the model's variables for the plan (column positions)."""
+    start = {f"x_{site}": 0.0 for site in reduced.sites}
+    start.update({f"x_{reduced.sites[j]}": 1.0 for j in plan})
+    covered = np.asarray(reduced.matrix[:, plan].sum(axis=1)).ravel() > 0
+    names = {v.name for v in model.variables()}
+    start.update({f"y_{i}": float(covered[i]) for i in range(reduced.matrix.shape[0]) if f"y_{i}" in names})
+    return start
+
+
+def _fill(chosen: np.ndarray, existing: np.ndarray, p: int, n_sites: int) -> np.ndarray:
+    """Open sites ``chosen`` + ``existing`` and, if fewer than p, the lowest-numbered others."""
+    selected = np.union1d(chosen, existing)
+    if len(selected) < p:
+        others = np.setdiff1d(np.arange(n_sites), selected)
+        selected = np.union1d(selected, others[:p - len(selected)])
+    return selected.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Candidate plans (original site indices, existing excluded), an upper bound and the solver's status."""
+
+    plans: list[np.ndarray]
+    bound: float | None
+    status: str
+    stats: dict = field(default_factory=dict)
+
+
+def _left(deadline: float | None, share: float = 1.0, floor: float = 0.1) -> float | None:
+    if deadline is None:
+        return None
+    return max(share * (deadline - time.perf_counter()), floor)
+
+
+def _budget(deadline: float | None, share: float, cap: float) -> float:
+    left = _left(deadline, share)
+    return cap if left is None else min(cap, left)
+
+
+def _options(options: SolverOptions, time_limit: float | None, gap: float | None = None) -> SolverOptions:
+    return SolverOptions(options.solver, time_limit, options.gap if gap is None else gap, options.threads,
+                         options.seed, options.log)
+
+
+def _full_cover(reduced: Reduced, options: SolverOptions, time_limit: float | None) -> np.ndarray | None:
+    """Column positions of at most p sites covering every reduced demand row, or None if none was found."""
+    cover = reduce_set_cover(reduced.matrix)
+    need = reduced.p - len(cover.essential)
+    if need < 0:
+        return None
+    if cover.matrix.shape[0] == 0 or cover.matrix.shape[1] <= need:
+        chosen = cover.columns if cover.matrix.shape[0] else np.zeros(0, dtype=np.int64)
+        return np.union1d(cover.essential, chosen)[:reduced.p]
+    x = [pulp.LpVariable(f"x_{j}", cat=pulp.LpBinary) for j in range(cover.matrix.shape[1])]
+    problem = pulp.LpProblem("set_cover", pulp.LpMinimize)
+    problem.setObjective(pulp_compat.affine((v, 1.0) for v in x))
+    indptr, indices = cover.matrix.indptr, cover.matrix.indices
+    for i in range(cover.matrix.shape[0]):
+        expression = pulp_compat.affine((x[j], 1.0) for j in indices[indptr[i]:indptr[i + 1]])
+        problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintGE, f"cover__{i}", 1.0))
+    problem.addConstraint(pulp.LpConstraint(pulp_compat.affine((v, 1.0) for v in x), pulp.LpConstraintLE,
+                                            "open_sites", float(need)))
+    outcome = solve(problem, _options(options, time_limit, gap=0.99))  # any plan within p will do
+    if not outcome.has_solution:
+        return None
+    picked = np.array([round(v.varValue or 0.0) == 1 for v in x], dtype=bool)
+    return np.union1d(cover.essential, cover.columns[picked])
+
+
+def _threshold(reduced: Reduced, value: float) -> float:
+    """Value a plan must reach to beat ``value``: +1 when all weights are whole numbers."""
+    whole = bool(np.all(reduced.weights == np.round(reduced.weights))) and float(reduced.constant).is_integer()
+    return value + 1.0 if whole else value
+
+
+def _mip(sub: Reduced, plans: list[np.ndarray], options: SolverOptions, levers: Levers,
+         deadline: float | None) -> tuple[np.ndarray | None, SolveOutcome | None]:
+    """Solve ``sub`` (trivial cases without the solver); returns chosen sites and the solver's outcome."""
+    if sub.p >= sub.matrix.shape[1]:
+        return sub.sites.copy(), None
+    if sub.p == 0 or sub.matrix.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), None
+    problem, x = _build_model(sub, levers.fold_single)
+    start = None
+    if levers.start:
+        position = {site: j for j, site in enumerate(sub.sites)}
+        mapped = [np.array([position[s] for s in plan if s in position], dtype=np.int64) for plan in plans]
+        mapped = [m for m in mapped if len(m) == sub.p]
+        if not mapped:
+            mapped = [greedy_swap(sub.matrix, sub.weights, sub.p, _budget(deadline, 0.05, 5.0))]
+        start = _start(sub, mapped[0], problem)
+    outcome = solve(problem, _options(options, _left(deadline)), start=start)
+    if not outcome.has_solution:
+        return None, outcome
+    picked = np.array([round(v.varValue or 0.0) == 1 for v in x], dtype=bool)
+    return sub.sites[picked], outcome
+
+
+def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, deadline: float | None) -> _Found:
+    """Heuristic, bound, fixing and MIP on a reduced problem."""
+    if reduced.p >= reduced.matrix.shape[1] or reduced.p == 0 or reduced.matrix.shape[0] == 0:
+        chosen, _ = _mip(reduced, [], options, levers, deadline)
+        return _Found([chosen], None, "optimal", {})
+    plans, bound, sub, opened = [], None, reduced, np.zeros(0, dtype=np.int64)
+    stats: dict = {}
+    clock = time.perf_counter()
+    if levers.start or levers.bound:
+        plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
+        plans.append(reduced.sites[plan])
+        stats["heuristic_value"] = reduced.constant + float(
+            reduced.weights[np.asarray(reduced.matrix[:, plan].sum(axis=1)).ravel() > 0].sum())
+        stats["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+    if levers.bound:
+        lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
+                         time_budget=_budget(deadline, 0.1, 10.0))
+        plans.insert(0, reduced.sites[lag.plan])
+        bound = lag.bound
+        stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations)
+        stats["lagrangian_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+        if bound < _threshold(reduced, lag.value) - 1e-9 * max(1.0, abs(bound)) \
+                or bound - lag.value <= 1e-9 * max(1.0, abs(bound)):  # no better plan can exist
+            return _Found(plans, bound, "optimal", stats)
+        total = reduced.constant + float(reduced.weights.sum())
+        if levers.set_cover and bound >= total - 1e-9 * total:
+            full = _full_cover(reduced, options, _left(deadline, 0.25) if deadline else 60.0)
+            stats["set_cover_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
+            if full is not None:
+                return _Found([reduced.sites[full]], total, "optimal", stats)
+        fix_zero, fix_one = fixings(lag, reduced.p, _threshold(reduced, lag.value))
+        sub, opened = restrict(reduced, fix_zero, fix_one, levers), reduced.sites[fix_one]
+        stats.update(fixed_closed=int(fix_zero.sum()), fixed_open=int(fix_one.sum()),
+                     mip_sites=sub.matrix.shape[1], mip_demand=sub.matrix.shape[0])
+    chosen, outcome = _mip(sub, plans, options, levers, deadline)
+    stats["mip_seconds"] = time.perf_counter() - clock
+    if chosen is not None:
+        plans.append(np.union1d(opened, chosen))
+    if outcome is None:  # solved without the solver
+        return _Found(plans, None, "optimal", stats)
+    if outcome.bound is not None:
+        solver_bound = max(outcome.bound, lag.value) if levers.bound else outcome.bound
+        bound = solver_bound if bound is None else min(bound, solver_bound)
+    status = outcome.status if outcome.status in ("optimal", "feasible") else \
+        ("feasible" if plans else outcome.status)
+    stats["solver_status"] = outcome.status
+    return _Found(plans, bound, status, stats)
+
+
+def solve_mclp_matrix(weights: np.ndarray, cover: sp.csr_matrix, p: int, existing: np.ndarray,
+                      options: SolverOptions, levers: Levers = ALL_LEVERS) -> MCLPResult:
+    """Solve a validated MCLP (boolean CSR coverage, sorted unique ``existing``) with chosen levers.
+
+    :func:`solve_mclp` validates its inputs and calls this; the benchmark calls it to switch levers off.
+    """
+    began = time.perf_counter()
+    deadline = None if options.time_limit is None else began + options.time_limit
+    reduced = reduce_problem(weights, cover, existing, p, levers)
+    found = _solve_reduced(reduced, options, levers, deadline)
+    if not found.plans:
+        empty = np.zeros(cover.shape[0], dtype=bool)
+        status = "infeasible" if found.status in ("infeasible", "unbounded") else "no_solution"
+        return MCLPResult(math.nan, np.zeros(0, dtype=np.int64), empty, status, None,
+                          time.perf_counter() - began)
+    best = None
+    for plan in found.plans:
+        selected = _fill(plan, existing, p, cover.shape[1])
+        covered = np.asarray(cover[:, selected].sum(axis=1)).ravel() > 0
+        objective = float(weights[covered].sum())
+        if best is None or objective > best[0]:
+            best = (objective, selected, covered)
+    objective, selected, covered = best
+    bound = found.bound
+    if bound is not None and bool(np.all(weights == np.round(weights))):
+        bound = math.floor(bound + 1e-6)  # whole weights: the optimum is a whole number
+    gap = (0.0 if found.status == "optimal" else None) if bound is None else \
+        max(bound - objective, 0.0) / max(abs(objective), 1e-9)
+    status = found.status
+    if status == "feasible" and gap is not None and gap <= options.gap + 1e-12:
+        status = "optimal"
+    stats = {**reduced.stats, **found.stats}
+    return MCLPResult(objective, selected, covered, status, gap, time.perf_counter() - began, stats)
+
+
+def solve_mclp(weights, p, *, distances=None, radius=None, coverage=None, existing=(), solver="highs",
+               time_limit=None, gap=0.0) -> MCLPResult:
+    """Open ``p`` sites to cover the largest total demand weight (maximal covering location problem).
+
+    Parameters
+    ----------
+    weights : array-like, shape (n_demand,)
+        Demand weight of each point (e.g. persons), >= 0.
+    p : int
+        Number of open sites, existing ones included; ``len(existing) <= p <= n_sites``.
+    distances : numpy.ndarray or scipy.sparse matrix, optional
+        n_demand x n_sites distances; a site covers a point iff distance <= ``radius``. Dense: use +inf for
+        "unreachable"; NaN is an error. Sparse: only stored entries count (unstored = unreachable); an
+        explicitly stored 0 is a distance of 0 and therefore covered.
+    radius : float, optional
+        Coverage radius in the unit of ``distances``; required with ``distances``.
+    coverage : numpy.ndarray or scipy.sparse matrix, optional
+        Boolean (or 0/1) n_demand x n_sites, True where site j covers demand i. Give exactly one of
+        ``distances`` and ``coverage``.
+    existing : sequence of int
+        Site (column) indices forced open; they count toward ``p``.
+    solver : str
+        ``"highs"`` (default) or ``"cbc"``.
+    time_limit : float, optional
+        Seconds for the whole call (heuristic and solver); None = no limit.
+    gap : float
+        Relative MIP gap at which the solver may stop, a fraction (0.0 = prove optimality).
+
+    Returns
+    -------
+    MCLPResult
+        Covered weight, open sites, covered demand, status and the solver's gap.
+
+    Raises
+    ------
+    InputError
+        Wrong shapes, negative or NaN weights or distances, both or neither of ``distances``/``coverage``,
+        ``p`` out of range, unknown solver, bad time limit or gap.
+
+    Examples
+    --------
+    >>> cover = np.array([[1, 0], [1, 1], [0, 1], [0, 1]], dtype=bool)
+    >>> result = solve_mclp([5, 1, 2, 4], 1, coverage=cover)
+    >>> result.objective, result.selected.tolist()
+    (7.0, [1])
+    """
+    options = SolverOptions(solver=solver, time_limit=time_limit, gap=gap)
+    w, cover = coverage_matrix(weights, distances=distances, radius=radius, coverage=coverage)
+    existing_sites = _existing_indices(existing, cover.shape[1])
+    p = _check_p(p, len(existing_sites), cover.shape[1])
+    return solve_mclp_matrix(w, cover, p, existing_sites, options)
+
+
+def place_sites(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str, float],
+                existing: pd.DataFrame | None = None, time_limit_per_region: float = 10.0, *,
+                include_existing: bool = False) -> pd.DataFrame:
+    """Place the outlets an allocation decided on demand points, regency by regency, year by year.
+
+    Each regency is solved on its own (a site covers only demand points of its own regency). Years are
+    solved in order, with every outlet opened earlier kept open (the MCLP's ``existing`` sites). Within a
+    year gerai are placed first, then kanal (then other kinds, alphabetically), and each later kind's
+    demand weight is the population the earlier kinds leave uncovered in that year. Counts are respected
+    exactly: when a regency has fewer points than outlets of a kind, several outlets share a point (the most
+    populous points first); they cover nothing new.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Demand points and candidate sites: point_id (unique), region_code, name, lon, lat (degrees),
+        population (persons, >= 0).
+    counts : pandas.DataFrame
+        region_code, kind, year, new, cumulative: outlets per regency, kind and year; ``cumulative``
+        includes the outlets that existed before the first year.
+    radius_km : dict
+        Kind -> coverage radius, km of great-circle distance, e.g. ``{"gerai": 15.0, "kanal": 5.0}``.
+    existing : pandas.DataFrame, optional
+        region_code, kind, count of outlets before the first year; checked against ``counts``
+        (cumulative minus new), from which they are otherwise derived. Their locations are unknown: they
+        are placed first by the same MCLP (a best-case assumption for the existing network).
+    time_limit_per_region : float
+        Seconds per regency; each solve gets the regency's remaining time (at least 1 s).
+    include_existing : bool
+        Also return the assumed existing outlets, with ``year`` = the year before the first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per new outlet: region_code, site_id (``<point_id>-<kind>``, with ``-2``, ``-3``... for
+        outlets sharing a point), name, lon, lat, kind, year, workers_covered. ``workers_covered`` is the
+        population weight (as passed in ``points.population``, persons) newly covered by that outlet: not
+        covered before by outlets of the same kind nor, that year, of kinds placed before it; a point newly
+        covered by several new outlets is credited to the nearest. ``attrs["solves"]`` holds one row per
+        MCLP solve (region_code, kind, year, p, status, gap, objective).
+
+    Raises
+    ------
+    InputError
+        Missing columns, negative or non-numeric values, counts inconsistent with cumulative, a kind without
+        a radius, a regency with outlets but no points.
+
+    Examples
+    --------
+    >>> points = pd.DataFrame({"point_id": ["a", "b", "c"], "region_code": "16.02", "name": ["A", "B", "C"],
+    ...                        "lon": [104.0, 104.05, 104.5], "lat": [-3.0, -3.0, -3.0],
+    ...                        "population": [100, 50, 80]})
+    >>> counts = pd.DataFrame({"region_code": "16.02", "kind": ["gerai"], "year": [2014], "new": [1],
+    ...                        "cumulative": [1]})
+    >>> place_sites(points, counts, {"gerai": 10.0})[["site_id", "year", "workers_covered"]].to_dict("records")
+    [{'site_id': 'a-gerai', 'year': 2014, 'workers_covered': 150.0}]
+    """
+    return siting_place.place(points, counts, radius_km, solve_mclp, existing, time_limit_per_region,
+                              include_existing)
