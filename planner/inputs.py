@@ -260,6 +260,14 @@ def _grid_extent(regions: pd.DataFrame, max_total: pd.DataFrame, scenario: Scena
     return extent
 
 
+def _within_caps(grid: pd.DataFrame, max_total: pd.DataFrame) -> pd.DataFrame:
+    """The part of the reach table the model can reach (counts within the caps)."""
+    caps = max_total.pivot_table(index="region_code", columns="kind", values="max_total", aggfunc="max")
+    keep = ((grid["n_gerai"].to_numpy() <= grid["region_code"].map(caps["gerai"]).to_numpy())
+            & (grid["n_kanal"].to_numpy() <= grid["region_code"].map(caps["kanal"]).to_numpy()))
+    return grid[keep]
+
+
 def resolve_reach_model(dataset: RegionDataset, scenario: Scenario) -> str:
     """``areal`` or ``points``: the scenario's choice, with ``auto`` = points when the dataset has them."""
     if scenario.reach_model == "points" and dataset.points is None:
@@ -307,7 +315,7 @@ def build_inputs(dataset: RegionDataset, scenario: Scenario, actuals_csv: str | 
     _check_targets_fit(max_total, existing, scenario)
     model = resolve_reach_model(dataset, scenario)
     grid = reach_grid(dataset, scenario, _grid_extent(regions, max_total, scenario), model)
-    planes, envelope = reach.envelope_planes(grid)
+    planes, envelope = reach.envelope_planes(_within_caps(grid, max_total))
     columns = ["region_code", "region_name", "province_code", "province_name", "population",
                "workers_informal", "area_km2", "cost_index"]
     return PlanInputs(

@@ -90,14 +90,16 @@ def greedy_coverage_curve(weights: np.ndarray, covers: np.ndarray, n_max: int) -
         Covered weight for 0..n_max sites (non-decreasing, concave).
     """
     covered = np.zeros(len(weights), dtype=bool)
-    curve = [0.0]
-    for _ in range(n_max):
+    curve = np.zeros(n_max + 1)
+    for step in range(1, n_max + 1):
         gains = (covers & ~covered[:, None]).T @ weights
         best = int(np.argmax(gains)) if gains.size else -1
-        if best >= 0 and gains[best] > 0:
-            covered |= covers[:, best]
-        curve.append(float(weights[covered].sum()))
-    return np.array(curve)
+        if best < 0 or gains[best] <= 0:  # everything coverable is covered: the curve stays flat
+            curve[step:] = curve[step - 1]
+            break
+        covered |= covers[:, best]
+        curve[step] = curve[step - 1] + gains[best]
+    return curve
 
 
 def _first_then_second(weights: np.ndarray, first: np.ndarray, second: np.ndarray, max_first: int,

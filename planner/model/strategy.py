@@ -154,7 +154,7 @@ def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOption
             ) -> tuple[SolveOutcome | None, float | None]:
     """Full MIP from the best plan until the exact gap (plan read from the exact table) is within the
     tolerance; where the envelope overestimates the plan, solve again with a tighter model gap."""
-    gap = options.gap
+    gap = options.gap if best is None else _tightened(options.gap, options.gap, best, exact)
     for attempt in range(3):
         left = _remaining(options, began)
         if left.time_limit is not None and left.time_limit <= 0.05:
@@ -170,9 +170,15 @@ def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOption
         exact_gap = relative_gap(exact(best.values), bound)
         if exact_gap is not None and exact_gap <= options.gap:
             break
-        overestimate = (best.objective - exact(best.values)) / max(exact(best.values), 1e-9)
-        gap = max(min(gap, options.gap - overestimate) * 0.7, options.gap / 20)
+        gap = _tightened(gap * 0.7, options.gap, best, exact)
     return best, bound
+
+
+def _tightened(gap: float, tolerance: float, plan: SolveOutcome, exact: ExactObjective) -> float:
+    """Model gap to aim for so that the plan's exact gap meets ``tolerance`` although the envelope
+    overestimates the plan by ``(model - exact) / exact``."""
+    overestimate = max(plan.objective - exact(plan.values), 0.0) / max(exact(plan.values), 1e-9)
+    return max(min(gap, tolerance - 1.2 * overestimate), tolerance / 20)
 
 
 def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[AllocationModel, AllocationSolution]:
