@@ -1,0 +1,114 @@
+"""Charts of a sweep: the reach-vs-budget frontier and the Monte Carlo robustness map, as PNG bytes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from planner.regions import RegionDataset
+from planner.sweep_exec import SOLVED
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=130, bbox_inches="tight", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _workers_unit(values: pd.Series) -> tuple[float, str]:
+    top = float(values.max()) if len(values) else 0.0
+    if top >= 1e6:
+        return 1e6, "million workers"
+    if top >= 1e4:
+        return 1e3, "thousand workers"
+    return 1.0, "workers"
+
+
+def _x_axis(table: pd.DataFrame, grid_keys: Sequence[str]) -> tuple[str, float, str, list[str]]:
+    """Column, divisor and label of the x axis, and the grid keys that split the series."""
+    if table["budget_idr"].max() > table["budget_idr"].min() or not grid_keys:
+        series = [key for key in grid_keys if not key.startswith("budget")]
+        return "budget_idr", 1e9, "total budget over the plan years (IDR billion)", series
+    return grid_keys[0], 1.0, grid_keys[0], list(grid_keys[1:])
+
+
+def _label(keys: Sequence[str], values: tuple) -> str:
+    return ", ".join(f"{key} = {value:g}" for key, value in zip(keys, values, strict=True)) or "optimised plan"
+
+
+def frontier_png(table: pd.DataFrame, grid_keys: Sequence[str], monte_carlo: bool) -> bytes:
+    """Workers reached in the final year against budget (or the first varied key), per series of the other
+    varied keys, with the one-gerai-per-regency baseline dashed; Monte Carlo: median and 10-90 % band.
+
+    Returns
+    -------
+    bytes
+        PNG image.
+    """
+    x_column, x_scale, x_label, series_keys = _x_axis(table, grid_keys)
+    solved = table[table["status"].isin(SOLVED)]
+    scale, unit = _workers_unit(solved["workers_reached_final"])
+    figure, axes = plt.subplots(figsize=(8, 5))
+    groups = solved.groupby(series_keys, sort=True) if series_keys else [((), solved)]
+    for number, (values, group) in enumerate(groups):
+        values = values if isinstance(values, tuple) else (values,)
+        colour = f"C{number % 10}"
+        by_x = group.groupby(x_column)
+        x = by_x[x_column].first() / x_scale
+        reached = by_x["workers_reached_final"]
+        axes.plot(x, reached.median() / scale, "o-", color=colour, label=_label(series_keys, values))
+        if monte_carlo:
+            axes.fill_between(x, reached.quantile(0.1) / scale, reached.quantile(0.9) / scale, color=colour,
+                              alpha=0.2, linewidth=0)
+        axes.plot(x, by_x["baseline_workers_reached_final"].median() / scale, "s--", color=colour, alpha=0.7,
+                  markersize=4, label="one gerai per regency" + (f" ({_label(series_keys, values)})"
+                                                                  if series_keys else ""))
+    failed = table[~table["status"].isin(SOLVED)]
+    if len(failed) and len(solved):
+        bottom = axes.get_ylim()[0]
+        axes.plot(failed[x_column] / x_scale, [bottom] * len(failed), "x", color="firebrick",
+                  label=f"no plan ({len(failed)}: infeasible or failed)", clip_on=False)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(f"informal workers within reach in the final year ({unit})")
+    title = "Reach frontier: optimised plan vs one gerai per regency"
+    axes.set_title(title + ("\n(median of Monte Carlo runs, band: 10-90 %)" if monte_carlo else ""))
+    axes.grid(alpha=0.3)
+    if len(solved):
+        axes.legend(fontsize=8, loc="best")
+    else:
+        axes.text(0.5, 0.5, "no scenario of this sweep has a plan", ha="center", transform=axes.transAxes)
+    return _png(figure)
+
+
+def robustness_png(dataset: RegionDataset, robustness: pd.DataFrame) -> bytes:
+    """Map of the share of Monte Carlo runs in which each regency gets at least one new gerai.
+
+    Returns
+    -------
+    bytes
+        PNG image.
+    """
+    regions = dataset.regions[["region_code", "geometry", "geometry_approximate"]].merge(
+        robustness[["region_code", "share_new_gerai", "runs"]], on="region_code")
+    figure, axes = plt.subplots(figsize=(12, 5.6))
+    regions.plot(column="share_new_gerai", ax=axes, cmap="YlGnBu", vmin=0.0, vmax=1.0, edgecolor="white",
+                 linewidth=0.15, legend=True, missing_kwds={"color": "lightgrey"},
+                 legend_kwds={"label": "share of runs with at least one new gerai", "orientation": "horizontal",
+                              "shrink": 0.5, "pad": 0.04})
+    dataset.provinces.boundary.plot(ax=axes, color="dimgrey", linewidth=0.4)
+    runs = int(robustness["runs"].max()) if len(robustness) else 0
+    axes.set_title(f"Robustness: where new gerai open across {runs} Monte Carlo plans")
+    axes.set_axis_off()
+    approximate = int(regions["geometry_approximate"].sum())
+    if approximate:
+        axes.text(0.0, -0.02, f"Note: {approximate} of {len(regions)} regency boundaries are approximate "
+                              "(for orientation only, not for measuring areas or distances).",
+                  transform=axes.transAxes, fontsize=8, color="dimgrey", va="top")
+    return _png(figure)
