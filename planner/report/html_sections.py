@@ -1,0 +1,212 @@
+"""Sections of the management report (HTML fragments); the page is assembled in :mod:`planner.report.html`."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+import pandas as pd
+
+from planner.regions import RegionDataset
+from planner.report.i18n import idr_billion, millions, number, percent
+from planner.report.mapkit import source_line
+from planner.results import PlanResult
+from planner.scenario import KINDS
+
+
+def gap_text(gap: float | None, lang: str) -> str:
+    """A proven gap (fraction) as a percentage with enough decimals to be honest (``0.069 %``)."""
+    if gap is None:
+        return "n/a"
+    return percent(gap, lang, 3 if gap < 0.01 else 2)
+
+
+def image(png: bytes, alt: str, caption: str, gid: str) -> str:
+    """An embedded (base64) PNG with a caption."""
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="{gid}"><img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
+def table_html(frame: pd.DataFrame, headers: dict[str, str], formats: dict[str, object], *,
+               total: dict[str, object] | None = None, table_id: str = "") -> str:
+    """An HTML table of ``frame``'s columns in ``headers`` order, cells formatted by ``formats[column]``."""
+    columns = list(headers)
+    head = "".join(f"<th>{escape(headers[column])}</th>" for column in columns)
+    rows = []
+    for record in frame[columns].to_dict("records"):
+        rows.append("<tr>" + "".join(_cell(record[c], formats.get(c)) for c in columns) + "</tr>")
+    if total is not None:
+        rows.append('<tr class="total">' + "".join(_cell(total.get(c, ""), formats.get(c) if c in total and
+                                                         not isinstance(total[c], str) else None)
+                                                   for c in columns) + "</tr>")
+    ident = f' id="{table_id}"' if table_id else ""
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _cell(value: object, formatter) -> str:
+    if formatter is None:
+        return f"<td>{escape(str(value))}</td>"
+    text = "n/a" if value is None or (isinstance(value, float) and value != value) else formatter(value)
+    return f'<td class="num">{escape(text)}</td>'
+
+
+def status_banner(result: PlanResult, t, lang: str) -> str:
+    """The solver status line; a time-limited (``feasible``) plan is flagged in a warning box."""
+    summary = result.summary
+    gap = gap_text(summary.get("gap"), lang)
+    if summary["status"] == "optimal":
+        return f'<p class="status ok" id="status">{escape(t("status_optimal", gap=gap))}</p>'
+    if summary["status"] == "feasible":
+        return f'<p class="status warn" id="status">&#9888; {escape(t("status_feasible", gap=gap))}</p>'
+    return f'<p class="status warn" id="status">{escape(summary["status"])}</p>'
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith("-") else "+" + text
+
+
+def headline_section(numbers: dict, t, lang: str) -> str:
+    """Three cards: workers within reach, gain over one gerai per regency, cost."""
+    year, first = numbers["final_year"], numbers["first_year"]
+    cards = [(millions(numbers["workers_reached"], lang),
+              t("h_reached", year=year) + " " + t("of_total", total=millions(numbers["workers_informal"], lang),
+                                                  share=percent(numbers["share"], lang)))]
+    if numbers["gain_workers"] is not None:
+        unit = t("unit_" + numbers["objective_unit"])
+        gain = _signed(millions(numbers["gain_workers"], lang))
+        detail = t("h_gain", baseline=millions(numbers["baseline_workers"], lang), year=year)
+        gain_pct = _signed(percent((numbers["gain_objective_percent"] or 0.0) / 100.0, lang))
+        detail += "; " + t("h_gain_obj", objective_unit=unit, first=first, last=year,
+                           gain=_signed(millions(numbers["gain_objective"], lang)), pct=gain_pct)
+        cards.append((gain, detail))
+    totals = numbers["totals"]
+    cards.append((idr_billion(numbers["spend_idr"], lang),
+                  t("h_cost", first=first, last=year, gerai=totals.get("gerai", 0), kanal=totals.get("kanal", 0))))
+    body = "".join(f'<div class="card"><div class="big">{escape(big)}</div><div>{escape(text)}</div></div>'
+                   for big, text in cards)
+    return f'<section id="headline"><h2>{escape(t("headline"))}</h2><div class="cards">{body}</div></section>'
+
+
+def _fmt_int(lang: str):
+    return lambda value: number(float(value), lang)
+
+
+def _fmt_share(lang: str):
+    return lambda value: percent(float(value), lang)
+
+
+def _fmt_bn(lang: str):
+    return lambda value: number(float(value) / 1e9, lang, 1)
+
+
+def province_section(table: pd.DataFrame, t, lang: str) -> str:
+    """The per-province table with a total row."""
+    headers = {"province_code": t("col_code"), "province_name": t("col_province"),
+               "gerai_existing": t("col_existing_gerai"), "gerai_new": t("col_new_gerai"),
+               "kanal_new": t("col_new_kanal"), "workers_informal": t("col_workers"),
+               "workers_reached": t("col_reached"), "share_reached": t("col_share")}
+    integer, share = _fmt_int(lang), _fmt_share(lang)
+    formats = {c: integer for c in ("gerai_existing", "gerai_new", "kanal_new", "workers_informal",
+                                    "workers_reached")} | {"share_reached": share}
+    sums = {c: float(table[c].sum()) for c in formats if c != "share_reached"}
+    informal = sums["workers_informal"]
+    total = {"province_code": "", "province_name": t("total"), **sums,
+             "share_reached": sums["workers_reached"] / informal if informal else None}
+    return (f'<section id="provinces"><h2>{escape(t("provinces"))}</h2>'
+            f"{table_html(table, headers, formats, total=total, table_id='province-table')}</section>")
+
+
+def budget_section(table: pd.DataFrame, t, lang: str) -> str:
+    """The per-year budget table (billion IDR) with the marginal value of budget."""
+    headers = {"year": t("col_year"), "budget": t("col_budget"), "capex": t("col_capex"), "opex": t("col_opex"),
+               "spend": t("col_spend"), "budget_left": t("col_left"),
+               "marginal_workers_per_billion_idr": t("col_marginal")}
+    bn = _fmt_bn(lang)
+    formats = {c: bn for c in ("budget", "capex", "opex", "spend", "budget_left")}
+    formats["marginal_workers_per_billion_idr"] = _fmt_int(lang)
+    formats["year"] = str
+    sums = {c: float(table[c].sum()) for c in ("budget", "capex", "opex", "spend", "budget_left")}
+    total = {"year": t("total"), **sums}
+    note = f'<p class="note">{escape(t("idr_bn"))}</p>'
+    return (f'<section id="budget"><h2>{escape(t("budget_table"))}</h2>{note}'
+            f"{table_html(table, headers, formats, total=total, table_id='budget-table')}</section>")
+
+
+def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> str:
+    """The focus province's table (named regencies + the rest) and, folded, every regency of it."""
+    headers = {"region_code": t("col_code"), "region_name": t("col_region"),
+               "gerai_existing": t("col_existing_gerai"), "gerai_new": t("col_new_gerai"),
+               "gerai_when": t("col_when_gerai"), "kanal_new": t("col_new_kanal"), "kanal_when": t("col_when_kanal"),
+               "workers_informal": t("col_workers"), "workers_reached": t("col_reached"),
+               "share_reached": t("col_share")}
+    integer = _fmt_int(lang)
+    formats = {c: integer for c in ("gerai_existing", "gerai_new", "kanal_new", "workers_informal",
+                                    "workers_reached")} | {"share_reached": _fmt_share(lang)}
+    for frame in (summary, detail):
+        for kind in KINDS:
+            frame[f"{kind}_when"] = frame[f"{kind}_when"].replace("", t("when_none"))
+    return (table_html(summary, headers, formats, table_id="focus-table")
+            + f"<details><summary>{escape(t('col_region'))}: {len(detail)}</summary>"
+            + table_html(detail, headers, formats, table_id="focus-detail") + "</details>")
+
+
+def assumptions_section(result: PlanResult, dataset: RegionDataset, t, lang: str) -> str:
+    """Targets, costs, radii, budgets, rules, data sources and what is estimated."""
+    scenario = result.summary["scenario"]
+    years = scenario["years"]
+    items = {t("a_targets"): [f"{kind}: " + t("a_target_text", target=scenario[kind]["target"],
+                                              mode=scenario[kind]["target_mode"]) + "; "
+                              + t("a_existing", count=result.summary["existing"].get(kind, 0)) for kind in KINDS],
+             t("a_costs"): [f"{kind}: {t('a_capex')} {idr_billion(scenario[kind]['capex_idr'], lang, 3)}, "
+                            f"{t('a_opex')} {idr_billion(scenario[kind]['opex_idr_per_year'], lang, 3)}"
+                            for kind in KINDS],
+             t("a_radii"): [f"{kind}: {number(scenario[kind]['radius_km'], lang, 1)} km" for kind in KINDS],
+             t("a_budget"): [", ".join(f"{year}: {idr_billion(amount * scenario['budget_scale'], lang)}"
+                                       for year, amount in zip(years, scenario["budget_idr"], strict=True))
+                             + f" (x {number(scenario['budget_scale'], lang, 2)})"],
+             t("a_rules"): _rules(result, t, lang),
+             t("a_data"): [source_line(dataset, t), str(dataset.source)],
+             t("a_estimated"): _estimated(dataset, t)}
+    body = "".join(f"<h3>{escape(title)}</h3><ul>" + "".join(f"<li>{escape(item)}</li>" for item in lines)
+                   + "</ul>" for title, lines in items.items())
+    return f'<section id="assumptions"><h2>{escape(t("assumptions"))}</h2>{body}</section>'
+
+
+def _rules(result: PlanResult, t, lang: str) -> list[str]:
+    scenario = result.summary["scenario"]
+    locks = ", ".join(f"{lock['region_code']} {lock['kind']} {lock['year']} x{lock['count']}"
+                      for lock in scenario.get("locks", [])) or t("when_none")
+    return [t("a_growth", rate=percent(scenario["population_growth_rate"], lang, 2),
+              year=scenario["base_population_year"]),
+            t("a_province_min", n=scenario["province_min_gerai"], year=scenario["years"][-1]),
+            t("a_kanal_rule", rule=scenario["kanal_requires_gerai"]),
+            t("a_carry", value=t("yes") if scenario["budget_carry_over"] else t("no")),
+            t("a_reach_model", model=result.summary.get("reach_model", scenario["reach_model"])),
+            t("a_objective", objective=scenario["objective"]), t("a_locks", locks=locks)]
+
+
+def _estimated(dataset: RegionDataset, t) -> list[str]:
+    regions = dataset.regions
+    total = len(regions)
+    lines = []
+    for column, key in (("population_estimated", "a_est_population"), ("geometry_approximate", "a_est_geometry")):
+        count = int(regions[column].sum()) if column in regions.columns else 0
+        if count:
+            lines.append(t(key, n=count, total=total))
+    if not lines:
+        lines.append(t("a_est_nothing"))
+    lines.append(t("a_est_workers"))
+    return lines
+
+
+def solver_section(result: PlanResult, t, lang: str) -> str:
+    """Status, proven gap, objective and bound, timings."""
+    summary = result.summary
+    unit = t("unit_" + summary.get("objective_unit", "workers"))
+    bound = summary.get("bound")
+    detail = t("status_detail", solver=summary.get("solver", "?"), objective=number(summary["objective"], lang),
+               unit=unit, bound="n/a" if bound is None else number(bound, lang),
+               build=float(summary.get("build_seconds", 0.0)), solve=float(summary.get("solve_seconds", 0.0)))
+    return (f'<section id="solver"><h2>{escape(t("solver"))}</h2>{status_banner(result, t, lang)}'
+            f"<p>{escape(detail)}</p></section>")
