@@ -22,11 +22,13 @@ from planner.model.variables import count_var_name
 from planner.regions import RegionDataset, load_dataset, validate_regions
 from planner.results import PlanResult, allocation_table
 from planner.scenario import KINDS, Scenario, load_scenario
+from planner.siting import place_sites
 from planner.solve import SolverOptions, relative_gap
 from planner.verify import verify_plan
 
 DEFAULT_TIME_LIMIT = 120.0  # seconds: generous; the default scenario proves 0.1 % in a few seconds
 DEFAULT_GAP = 0.001  # 0.1 %
+SITE_SECONDS_PER_REGION = 5.0
 Progress = Callable[[str], None]
 
 
@@ -137,7 +139,8 @@ def _raise_without_plan(inputs: PlanInputs, solution: AllocationSolution, option
 def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
          scenario: Scenario | str | Path | None = None, *, solver: str = "highs",
          time_limit: float | None = DEFAULT_TIME_LIMIT, gap: float = DEFAULT_GAP, actuals: str | None = None,
-         threads: int | None = None, seed: int = 0, progress: Progress | None = None) -> PlanResult:
+         threads: int | None = None, seed: int = 0, progress: Progress | None = None,
+         sites: bool = False) -> PlanResult:
     """Plan where and when to open gerai and kanal, solve to a proven gap, verify and compare with baselines.
 
     Parameters
@@ -158,6 +161,10 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
         Solver threads and random seed.
     progress : callable, optional
         Called with a short message at each step.
+    sites : bool
+        Also place every opening on the dataset's demand points (site-level maximal covering per regency
+        and year, ``planner.siting.place_sites``) when the dataset has points; ``result.sites`` is None
+        otherwise. Takes tens of seconds on national data.
 
     Returns
     -------
@@ -197,9 +204,22 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     summary = _summary(inputs, dataset, solution, evaluated, compared, options, actuals)
     summary.update(build_seconds=inputs_seconds + solution.build_seconds, solve_seconds=solution.solve_seconds,
                    verify_seconds=verify_seconds, total_seconds=time.perf_counter() - began)
+    placed = None
+    if sites and dataset.points is not None:
+        say("placing the outlets on demand points (maximal covering per regency and year)")
+        placed = _place(dataset, inputs, evaluated["counts"])
+        summary["sites_seconds"] = time.perf_counter() - began - summary["total_seconds"]
     return PlanResult(allocation=allocation_table(evaluated["counts"], inputs.regions),
                       reach=evaluated["reach"], budget=_budget_table(inputs, evaluated, solution),
-                      summary=summary, baseline_reach=baseline_reach)
+                      summary=summary, baseline_reach=baseline_reach, sites=placed)
+
+
+def _place(dataset: RegionDataset, inputs: PlanInputs, counts: pd.DataFrame) -> pd.DataFrame:
+    points = pd.DataFrame(dataset.points[["point_id", "region_code", "name", "lon", "lat", "population"]])
+    radius = {kind: inputs.scenario.kind(kind).radius_km for kind in KINDS}
+    placed = place_sites(points, counts[["region_code", "kind", "year", "new", "cumulative"]], radius,
+                         time_limit_per_region=SITE_SECONDS_PER_REGION)
+    return placed.sort_values(["region_code", "year", "kind", "site_id"]).reset_index(drop=True)
 
 
 def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSolution, evaluated: dict,
