@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from planner.regions import RegionDataset
 from planner.report.geo import plan_years, wide_plan
@@ -93,9 +94,10 @@ def write_tables_xlsx(result: PlanResult, dataset: RegionDataset, path: str | Pa
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes = "A2"
-            for column in sheet.columns:
-                width = max(len(str(cell.value)) if cell.value is not None else 0 for cell in column[:200])
-                sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 45)
+            for index, column in enumerate(frame.columns, start=1):
+                longest = frame[column].head(200).astype(str).str.len().max() if len(frame) else 0
+                width = max(len(str(column)), int(longest or 0)) + 2
+                sheet.column_dimensions[get_column_letter(index)].width = min(max(10, width), 45)
     return path
 
 
