@@ -7,12 +7,13 @@ it finishes (``planner.sweep_cache``), so an interrupted sweep resumes where it 
 
 ``sweep.csv``       one row per scenario: one column per varied key (named as the key), ``sample`` and the
                     sampled keys for a Monte Carlo, then status, reason, gap, objective, workers_reached_final,
-                    new_gerai, new_kanal, spend_idr, budget_idr (plan total), baseline_workers_reached_final
-                    (one gerai per regency), input_hash. Sorted, fixed float format, no timestamps: the same
-                    sweep gives the same bytes.
-``frontier.png``    workers reached in the final year vs total budget, with the one-gerai-per-regency baseline.
-``robustness.csv``  (Monte Carlo) per regency: share of solved runs in which it gets at least one new gerai,
-                    mean and median first year it gets one.
+                    new_gerai, new_kanal, spend_idr, budget_idr (plan total, IDR), baseline_workers_reached_final
+                    and baseline_objective (one gerai per regency), input_hash. Sorted, fixed float format, no
+                    timestamps: the same sweep gives the same bytes.
+``frontier.png``    workers reached in the final year, and the objective, vs total budget, with the
+                    one-gerai-per-regency baseline.
+``robustness.csv``  (Monte Carlo) per regency: share of solved runs (all grid points pooled) in which it gets
+                    at least one new gerai, mean and median first year it gets one (over those runs).
 ``robustness.png``  (Monte Carlo) map of that share.
 ``sweep.json``      what the sweep was (base scenario hash, varied keys, samples, seed, distributions, data
                     hash, solver settings).
@@ -56,7 +57,7 @@ from planner.sweep_exec import (
 from planner.sweep_specs import DEFAULT_DISTRIBUTIONS, SAMPLE_COLUMN, Case, Distribution, build_cases, check_vary
 
 RESULT_COLUMNS = ["status", "reason", "gap", "objective", "workers_reached_final", "new_gerai", "new_kanal",
-                  "spend_idr", "budget_idr", "baseline_workers_reached_final", "input_hash"]
+                  "spend_idr", "budget_idr", "baseline_workers_reached_final", "baseline_objective", "input_hash"]
 ROBUSTNESS_COLUMNS = ["region_code", "region_name", "province_code", "province_name", "runs", "share_new_gerai",
                       "first_year_mean", "first_year_median"]
 KEY_FORMAT = "{:.12g}"
@@ -220,7 +221,7 @@ def run_sweep(base_scenario: Scenario | str | Path | None = None,
     _execute(dataset, pending, settings, workers, scheduler, on_done, tracker)
     table = sweep_table(columns, cases, keys, records, tasks)
     robustness = robustness_table(dataset, [records[key] for key in keys]) if samples else None
-    paths = _write_outputs(out, table, robustness, dataset, columns, checked, _manifest(
+    paths = _write_outputs(out, table, robustness, dataset, columns, checked, base.objective, _manifest(
         base, checked, samples, seed, distributions, data_hash, settings, len(cases)))
     return SweepResult(table, robustness, {**paths, "cache": folder}, cached, tracker.solved,
                        int((~table["status"].isin(SOLVED)).sum()), columns)
@@ -232,7 +233,7 @@ def sweep_table(columns: Sequence[str], cases: Sequence[Case], keys: Sequence[st
     rows = []
     for case, key in zip(cases, keys, strict=True):
         row = {**dict(case.values), **records[key]["row"]}
-        row["budget_idr"] = float(sum(tasks[key].scenario.budgets().values()))
+        row["budget_idr"] = float(round(sum(tasks[key].scenario.budgets().values())))
         row["input_hash"] = key
         rows.append(row)
     table = pd.DataFrame(rows).reindex(columns=[*columns, *RESULT_COLUMNS])
@@ -291,14 +292,14 @@ def _manifest(base: Scenario, vary: Mapping, samples: int, seed: int, distributi
 
 
 def _write_outputs(out: Path, table: pd.DataFrame, robustness: pd.DataFrame | None, dataset: RegionDataset,
-                   columns: Sequence[str], vary: Mapping, manifest: dict) -> dict[str, Path]:
+                   columns: Sequence[str], vary: Mapping, objective: str, manifest: dict) -> dict[str, Path]:
     from planner.sweep_charts import frontier_png, robustness_png
 
     paths = {"sweep_csv": out / "sweep.csv", "frontier_png": out / "frontier.png", "sweep_json": out / "sweep.json"}
     atomic_write_bytes(paths["sweep_csv"], csv_bytes(table, columns))
     atomic_write_bytes(paths["sweep_json"], (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
     grid_keys = [column for column in vary if column in columns]
-    atomic_write_bytes(paths["frontier_png"], frontier_png(table, grid_keys, SAMPLE_COLUMN in columns))
+    atomic_write_bytes(paths["frontier_png"], frontier_png(table, grid_keys, SAMPLE_COLUMN in columns, objective))
     if robustness is not None:
         paths["robustness_csv"] = out / "robustness.csv"
         paths["robustness_png"] = out / "robustness.png"

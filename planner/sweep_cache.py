@@ -24,7 +24,7 @@ from planner.regions import RegionDataset
 from planner.scenario import Scenario
 
 CACHE_FOLDER = "cache"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def _workers_unit(values: pd.Series) -> tuple[float, str]:
+def _scale(values: pd.Series, unit: str) -> tuple[float, str]:
     top = float(values.max()) if len(values) else 0.0
     if top >= 1e6:
-        return 1e6, "million workers"
+        return 1e6, f"million {unit}"
     if top >= 1e4:
-        return 1e3, "thousand workers"
-    return 1.0, "workers"
+        return 1e3, f"thousand {unit}"
+    return 1.0, unit
 
 
 def _x_axis(table: pd.DataFrame, grid_keys: Sequence[str]) -> tuple[str, float, str, list[str]]:
@@ -43,9 +43,37 @@ def _label(keys: Sequence[str], values: tuple) -> str:
     return ", ".join(f"{key} = {value:g}" for key, value in zip(keys, values, strict=True)) or "optimised plan"
 
 
-def frontier_png(table: pd.DataFrame, grid_keys: Sequence[str], monte_carlo: bool) -> bytes:
-    """Workers reached in the final year against budget (or the first varied key), per series of the other
-    varied keys, with the one-gerai-per-regency baseline dashed; Monte Carlo: median and 10-90 % band.
+def _panel(axes, table: pd.DataFrame, x_column: str, x_scale: float, series_keys: Sequence[str],
+           columns: tuple[str, str, str, str], monte_carlo: bool) -> None:
+    value, baseline, label, unit = columns
+    solved = table[table["status"].isin(SOLVED)]
+    scale, unit = _scale(solved[value], unit)
+    groups = solved.groupby(series_keys, sort=True) if series_keys else [((), solved)]
+    for number, (values, group) in enumerate(groups):
+        values = values if isinstance(values, tuple) else (values,)
+        colour, name = f"C{number % 10}", _label(series_keys, values)
+        by_x = group.groupby(x_column)
+        x = by_x[x_column].first() / x_scale
+        axes.plot(x, by_x[value].median() / scale, "o-", color=colour, label=name)
+        if monte_carlo:
+            axes.fill_between(x, by_x[value].quantile(0.1) / scale, by_x[value].quantile(0.9) / scale,
+                              color=colour, alpha=0.2, linewidth=0)
+        axes.plot(x, by_x[baseline].median() / scale, "s--", color=colour, alpha=0.7, markersize=4,
+                  label="one gerai per regency" + (f" ({name})" if series_keys else ""))
+    failed = table[~table["status"].isin(SOLVED)]
+    if len(failed) and len(solved):
+        axes.plot(failed[x_column] / x_scale, [axes.get_ylim()[0]] * len(failed), "x", color="firebrick",
+                  label=f"no plan ({len(failed)}: infeasible or failed)", clip_on=False)
+    axes.set_title(label, fontsize=10)
+    axes.set_ylabel(unit)
+    axes.grid(alpha=0.3)
+
+
+def frontier_png(table: pd.DataFrame, grid_keys: Sequence[str], monte_carlo: bool,
+                 objective: str = "worker_years") -> bytes:
+    """Workers reached in the final year (left) and the objective (right) against budget (or the first varied
+    key), one series per combination of the other varied keys, the one-gerai-per-regency baseline dashed;
+    Monte Carlo: median and 10-90 % band. ``objective`` is the scenario's (``worker_years``/``final_reach``).
 
     Returns
     -------
@@ -53,37 +81,22 @@ def frontier_png(table: pd.DataFrame, grid_keys: Sequence[str], monte_carlo: boo
         PNG image.
     """
     x_column, x_scale, x_label, series_keys = _x_axis(table, grid_keys)
-    solved = table[table["status"].isin(SOLVED)]
-    scale, unit = _workers_unit(solved["workers_reached_final"])
-    figure, axes = plt.subplots(figsize=(8, 5))
-    groups = solved.groupby(series_keys, sort=True) if series_keys else [((), solved)]
-    for number, (values, group) in enumerate(groups):
-        values = values if isinstance(values, tuple) else (values,)
-        colour = f"C{number % 10}"
-        by_x = group.groupby(x_column)
-        x = by_x[x_column].first() / x_scale
-        reached = by_x["workers_reached_final"]
-        axes.plot(x, reached.median() / scale, "o-", color=colour, label=_label(series_keys, values))
-        if monte_carlo:
-            axes.fill_between(x, reached.quantile(0.1) / scale, reached.quantile(0.9) / scale, color=colour,
-                              alpha=0.2, linewidth=0)
-        axes.plot(x, by_x["baseline_workers_reached_final"].median() / scale, "s--", color=colour, alpha=0.7,
-                  markersize=4, label="one gerai per regency" + (f" ({_label(series_keys, values)})"
-                                                                  if series_keys else ""))
-    failed = table[~table["status"].isin(SOLVED)]
-    if len(failed) and len(solved):
-        bottom = axes.get_ylim()[0]
-        axes.plot(failed[x_column] / x_scale, [bottom] * len(failed), "x", color="firebrick",
-                  label=f"no plan ({len(failed)}: infeasible or failed)", clip_on=False)
-    axes.set_xlabel(x_label)
-    axes.set_ylabel(f"informal workers within reach in the final year ({unit})")
-    title = "Reach frontier: optimised plan vs one gerai per regency"
-    axes.set_title(title + ("\n(median of Monte Carlo runs, band: 10-90 %)" if monte_carlo else ""))
-    axes.grid(alpha=0.3)
-    if len(solved):
-        axes.legend(fontsize=8, loc="best")
+    panels_data = (("workers_reached_final", "baseline_workers_reached_final",
+                    "Informal workers within reach in the final year", "workers"),
+                   ("objective", "baseline_objective", "Objective: informal workers reached, summed over the years"
+                    if objective == "worker_years" else "Objective: final-year reach",
+                    "worker-years" if objective == "worker_years" else "workers"))
+    figure, panels = plt.subplots(1, 2, figsize=(13, 5))
+    for axes, columns in zip(panels, panels_data, strict=True):
+        _panel(axes, table, x_column, x_scale, series_keys, columns, monte_carlo)
+        axes.set_xlabel(x_label)
+    title = "Reach frontier: optimised plan (solid) vs one gerai per regency (dashed)"
+    figure.suptitle(title + (" - median of Monte Carlo runs, band 10-90 %" if monte_carlo else ""))
+    if table["status"].isin(SOLVED).any():
+        panels[1].legend(fontsize=8, loc="best")
     else:
-        axes.text(0.5, 0.5, "no scenario of this sweep has a plan", ha="center", transform=axes.transAxes)
+        panels[0].text(0.5, 0.5, "no scenario of this sweep has a plan", ha="center", transform=panels[0].transAxes)
+    figure.tight_layout()
     return _png(figure)
 
 

@@ -61,10 +61,15 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         raise InputError("nothing to sweep: give --vary KEY=SPEC (e.g. budget_scale=1.0:1.6:7) or --samples N.")
     base = load_scenario(args.scenario, args.overrides)
     distributions = load_distributions(args.distributions) if args.distributions else None
-    result = run_sweep(base, vary, args.samples, args.seed, out=args.out, regions=args.regions,
-                       workers=args.workers, scheduler=args.scheduler, time_limit=args.time_limit, gap=args.gap,
-                       solver=args.solver, distributions=distributions,
-                       progress=None if args.quiet else text_progress_bar(sys.stderr))
+    try:
+        result = run_sweep(base, vary, args.samples, args.seed, out=args.out, regions=args.regions,
+                           workers=args.workers, scheduler=args.scheduler, time_limit=args.time_limit,
+                           gap=args.gap, solver=args.solver, distributions=distributions,
+                           progress=None if args.quiet else text_progress_bar(sys.stderr))
+    except KeyboardInterrupt:
+        print(f"\nplanner: interrupted; finished scenarios are kept in {args.out}/cache: run the same command "
+              "again to resume.", file=sys.stderr)
+        return 130
     _print_summary(result)
     return 0
 

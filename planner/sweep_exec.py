@@ -68,8 +68,8 @@ def solve_case(dataset: RegionDataset, scenario: Scenario, factors: Sequence[tup
     -------
     dict
         ``row`` (status, reason, gap, objective, workers_reached_final, new_gerai, new_kanal, spend_idr,
-        baseline_workers_reached_final), ``gerai_first_year`` (region_code -> year), ``seconds`` and
-        ``cacheable`` (False for unexpected errors, which are retried when the sweep is run again).
+        baseline_workers_reached_final, baseline_objective), ``gerai_first_year`` (region_code -> year),
+        ``seconds`` and ``cacheable`` (False for unexpected errors, which are retried when the sweep is run again).
     """
     from planner.plan import plan
 
@@ -97,6 +97,7 @@ def solve_case(dataset: RegionDataset, scenario: Scenario, factors: Sequence[tup
             "spend_idr": _finite(summary["spend_idr"]),
             "baseline_workers_reached_final": _finite(
                 summary["baselines"]["one_per_regency"]["workers_reached_final"]),
+            "baseline_objective": _finite(summary["baselines"]["one_per_regency"]["objective"]),
         }, "gerai_first_year": {str(code): int(year) for code, year in first.items()}, "cacheable": True}
     record["seconds"] = time.perf_counter() - began
     return record

@@ -280,11 +280,17 @@ def draw_sample(index: int, seed: int, distributions: Sequence[Distribution], sc
                  else [distribution.key])
         multipliers = _multipliers(distribution, rng, len(names))
         for name, multiplier in zip(names, multipliers, strict=True):
-            base = 1.0 if _is_factor_key(name, provinces) else numeric[distribution.key]
+            base = 1.0 if _is_factor_key(name, provinces) else _base_value(distribution.key, numeric, scenario)
             value = _round(base * float(multiplier))
             if name not in skip and distribution.key not in skip:
                 values[name] = round(value) if isinstance(base, int) else value
     return values
+
+
+def _base_value(key: str, numeric: Mapping[str, float | int], scenario: Scenario) -> float | int:
+    if key in numeric:
+        return numeric[key]
+    return scenario.growth_rate(key.split(".", 1)[1])  # population_growth_by_province.<code> not set yet
 
 
 def _check_distributions(distributions: Sequence[Distribution], scenario: Scenario,
