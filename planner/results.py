@@ -86,6 +86,9 @@ def check_output_dir(out: str | Path) -> Path:
     parent = out.resolve().parent
     if not parent.exists():
         raise InputError(f"{parent}: folder does not exist; create it or choose another --out.")
+    if not parent.is_dir():
+        raise InputError(f"{parent}: is a file, not a folder, so {out} cannot be made inside it; choose another "
+                         "--out.")
     if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
         raise InputError(f"{out}: is not writable; choose another --out.")
     return out
