@@ -6,8 +6,9 @@
 * Swain's 55-node network (Church & ReVelle 1974): ``swain55_nodes.csv`` and ``swain55_distances.csv``.
 
 Distances of the Máximo instances follow the authors' formula: the spherical law of cosines with Earth radius
-6,378,100 m. They compute in Java ``float``; :func:`maximo_coverage` offers both float64 and a float32 mimic
-(the benchmark instances give the same coverage either way, see ``benchmarks/mclp.py``).
+6,378,100 m. They compute in Java ``float``; :func:`maximo_coverage` offers float64 (default) and a Java-float
+mimic (float32 coordinates and result, double arithmetic); ``benchmarks/mclp.py --distances`` counts the pairs
+on which the two disagree.
 """
 
 from __future__ import annotations
@@ -86,59 +87,52 @@ def read_best_known(directory: Path = BENCH_DIR) -> pd.DataFrame:
     return table
 
 
-def _law_of_cosines_m(lat1, lon1, lat2, lon2, dtype) -> np.ndarray:
-    """The authors' distance (metres) between broadcast arrays, computed in ``dtype``."""
-    rad = dtype(np.pi / 180.0)
-    la1, la2 = lat1.astype(dtype) * rad, lat2.astype(dtype) * rad
-    dlon = (lon2.astype(dtype) - lon1.astype(dtype)) * rad
-    cosine = np.sin(la1) * np.sin(la2) + np.cos(la1) * np.cos(la2) * np.cos(dlon)
-    return dtype(MAXIMO_EARTH_RADIUS_M) * np.arccos(np.clip(cosine, dtype(-1), dtype(1)))
+def law_of_cosines_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """The authors' distance in metres (spherical law of cosines, R = 6,378,100 m), float64."""
+    la1, la2 = np.radians(lat1), np.radians(lat2)
+    cosine = np.sin(la1) * np.sin(la2) + np.cos(la1) * np.cos(la2) * np.cos(np.radians(lon2 - lon1))
+    return MAXIMO_EARTH_RADIUS_M * np.arccos(np.clip(cosine, -1.0, 1.0))
 
 
-def maximo_coverage(instance: MaximoInstance, radius_m: float, *, float32: bool = False) -> sp.csr_matrix:
+def maximo_pairs(instance: MaximoInstance, radius_m: float, *, java_float: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node pairs (i < j) within 1 % beyond ``radius_m`` (KD-tree on 3-D unit vectors) and their distances.
+
+    With ``java_float`` the coordinates are first rounded to float32 and the distance is rounded to float32
+    (Java ``float`` fields, ``Math`` functions in double), else everything is float64.
+    """
+    lat, lon = instance.lat, instance.lon
+    if java_float:
+        lat, lon = lat.astype(np.float32).astype(float), lon.astype(np.float32).astype(float)
+    phi, lam = np.radians(lat), np.radians(lon)
+    unit = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    chord = 2.0 * np.sin(min(np.pi, 1.01 * radius_m / MAXIMO_EARTH_RADIUS_M) / 2.0)
+    pairs = cKDTree(unit).query_pairs(chord, output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    distance = law_of_cosines_m(lat[i], lon[i], lat[j], lon[j])
+    if java_float:
+        distance = distance.astype(np.float32).astype(float)
+    return i, j, distance
+
+
+def maximo_coverage(instance: MaximoInstance, radius_m: float, *, java_float: bool = False) -> sp.csr_matrix:
     """Coverage (node i covered by site j iff d(i, j) <= radius) without a dense n x n matrix.
 
-    Candidate pairs come from a KD-tree on 3-D unit vectors with a radius enlarged by 1 %, then each pair is
-    kept or dropped by the authors' exact formula.
-
-    Parameters
-    ----------
-    instance : MaximoInstance
-    radius_m : float
-        Service distance, metres.
-    float32 : bool
-        Evaluate the formula in float32 (mimicking the authors' Java ``float``) instead of float64.
+    Candidate pairs come from a KD-tree on 3-D unit vectors with a radius enlarged by 1 %; each pair is then
+    kept or dropped by the authors' exact formula (:func:`maximo_pairs`). Every node covers itself.
 
     Returns
     -------
     scipy.sparse.csr_matrix
-        Boolean, n x n (demand x site).
+        Boolean, n x n (demand x site), symmetric.
     """
-    lat, lon = np.radians(instance.lat), np.radians(instance.lon)
-    unit = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-    chord = 2.0 * np.sin(min(np.pi, 1.01 * radius_m / MAXIMO_EARTH_RADIUS_M) / 2.0)
-    pairs = cKDTree(unit).query_pairs(chord, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
-    dtype = np.float32 if float32 else np.float64
-    distance = _law_of_cosines_m(instance.lat[i], instance.lon[i], instance.lat[j], instance.lon[j], dtype)
-    keep = distance <= dtype(radius_m)
+    i, j, distance = maximo_pairs(instance, radius_m, java_float=java_float)
+    keep = distance <= radius_m
     n = len(instance.demand)
     diag = np.arange(n)
     rows = np.concatenate([i[keep], j[keep], diag])
     cols = np.concatenate([j[keep], i[keep], diag])
     return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, n))
-
-
-def maximo_distance_pairs(instance: MaximoInstance, radius_m: float, *, float32: bool = False,
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i, j, distance in metres) with i < j whose float64 distance is within 1 % of ``radius_m``."""
-    lat, lon = np.radians(instance.lat), np.radians(instance.lon)
-    unit = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-    chord = 2.0 * np.sin(min(np.pi, 1.01 * radius_m / MAXIMO_EARTH_RADIUS_M) / 2.0)
-    pairs = cKDTree(unit).query_pairs(chord, output_type="ndarray")
-    dtype = np.float32 if float32 else np.float64
-    i, j = pairs[:, 0], pairs[:, 1]
-    return i, j, _law_of_cosines_m(instance.lat[i], instance.lon[i], instance.lat[j], instance.lon[j], dtype)
 
 
 def read_swain(directory: Path = BENCH_DIR) -> tuple[pd.DataFrame, np.ndarray]:

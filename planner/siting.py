@@ -31,10 +31,13 @@ from planner import pulp_compat, siting_place
 from planner.errors import InputError
 from planner.siting_bound import fixings, lagrangian
 from planner.siting_coverage import coverage_from_points, coverage_matrix
-from planner.siting_heuristic import greedy_swap
+from planner.siting_heuristic import covered_weight, greedy_swap, iterated_swap
 from planner.siting_reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
-from planner.siting_setcover import reduce_set_cover
 from planner.solve import SolveOutcome, SolverOptions, solve
+
+#: Reduced instances with at most this many candidate sites go from greedy + swap straight to the MIP
+#: (the Lagrangian bound and the iterated local search cost more than they save there).
+SMALL_SITES = 200
 
 __all__ = ["Levers", "MCLPResult", "coverage_from_points", "place_sites", "solve_mclp", "solve_mclp_matrix"]
 
@@ -165,31 +168,6 @@ def _options(options: SolverOptions, time_limit: float | None, gap: float | None
                          options.seed, options.log)
 
 
-def _full_cover(reduced: Reduced, options: SolverOptions, time_limit: float | None) -> np.ndarray | None:
-    """Column positions of at most p sites covering every reduced demand row, or None if none was found."""
-    cover = reduce_set_cover(reduced.matrix)
-    need = reduced.p - len(cover.essential)
-    if need < 0:
-        return None
-    if cover.matrix.shape[0] == 0 or cover.matrix.shape[1] <= need:
-        chosen = cover.columns if cover.matrix.shape[0] else np.zeros(0, dtype=np.int64)
-        return np.union1d(cover.essential, chosen)[:reduced.p]
-    x = [pulp.LpVariable(f"x_{j}", cat=pulp.LpBinary) for j in range(cover.matrix.shape[1])]
-    problem = pulp.LpProblem("set_cover", pulp.LpMinimize)
-    problem.setObjective(pulp_compat.affine((v, 1.0) for v in x))
-    indptr, indices = cover.matrix.indptr, cover.matrix.indices
-    for i in range(cover.matrix.shape[0]):
-        expression = pulp_compat.affine((x[j], 1.0) for j in indices[indptr[i]:indptr[i + 1]])
-        problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintGE, f"cover__{i}", 1.0))
-    problem.addConstraint(pulp.LpConstraint(pulp_compat.affine((v, 1.0) for v in x), pulp.LpConstraintLE,
-                                            "open_sites", float(need)))
-    outcome = solve(problem, _options(options, time_limit, gap=0.99))  # any plan within p will do
-    if not outcome.has_solution:
-        return None
-    picked = np.array([round(v.varValue or 0.0) == 1 for v in x], dtype=bool)
-    return np.union1d(cover.essential, cover.columns[picked])
-
-
 def _threshold(reduced: Reduced, value: float) -> float:
     """Value a plan must reach to beat ``value``: +1 when all weights are whole numbers."""
     whole = bool(np.all(reduced.weights == np.round(reduced.weights))) and float(reduced.constant).is_integer()
@@ -219,52 +197,66 @@ def _mip(sub: Reduced, plans: list[np.ndarray], options: SolverOptions, levers: 
     return sub.sites[picked], outcome
 
 
+def _proven(reduced: Reduced, value: float, bound: float) -> bool:
+    """True when no plan can beat ``value`` under ``bound``."""
+    return bound < _threshold(reduced, value) - 1e-9 * max(1.0, abs(bound)) \
+        or bound - value <= 1e-9 * max(1.0, abs(bound))
+
+
+def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, stats: dict) -> tuple[list, object]:
+    """Greedy + swap plan, Lagrangian bound and plans, iterated local search: (plans, Lagrangian result)."""
+    clock = time.perf_counter()
+    plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
+    stats["greedy_swap_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+    lag, large = None, reduced.matrix.shape[1] > SMALL_SITES
+    if levers.bound and large:
+        step = _threshold(reduced, 0.0)
+        lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
+                         time_budget=_budget(deadline, 0.1, 5.0), step=step)
+        plan = lag.plan
+        stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations)
+        if _proven(reduced, lag.value, lag.bound):
+            stats["heuristic_seconds"] = time.perf_counter() - clock
+            return [plan], lag
+    if levers.start and large:
+        plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 5.0))
+        stats["local_search_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+    stats["heuristic_seconds"] = time.perf_counter() - clock
+    return [plan], lag
+
+
 def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, deadline: float | None) -> _Found:
-    """Heuristic, bound, fixing and MIP on a reduced problem."""
+    """Heuristics, Lagrangian bound and fixing, then the MIP, on a reduced problem."""
     if reduced.p >= reduced.matrix.shape[1] or reduced.p == 0 or reduced.matrix.shape[0] == 0:
         chosen, _ = _mip(reduced, [], options, levers, deadline)
         return _Found([chosen], None, "optimal", {})
-    plans, bound, sub, opened = [], None, reduced, np.zeros(0, dtype=np.int64)
     stats: dict = {}
-    clock = time.perf_counter()
+    sub, opened, bound, plans, value = reduced, np.zeros(0, dtype=np.int64), None, [], None
     if levers.start or levers.bound:
-        plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
-        plans.append(reduced.sites[plan])
-        stats["heuristic_value"] = reduced.constant + float(
-            reduced.weights[np.asarray(reduced.matrix[:, plan].sum(axis=1)).ravel() > 0].sum())
-        stats["heuristic_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
-    if levers.bound:
-        lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
-                         time_budget=_budget(deadline, 0.1, 10.0))
-        plans.insert(0, reduced.sites[lag.plan])
-        bound = lag.bound
-        stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations)
-        stats["lagrangian_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
-        if bound < _threshold(reduced, lag.value) - 1e-9 * max(1.0, abs(bound)) \
-                or bound - lag.value <= 1e-9 * max(1.0, abs(bound)):  # no better plan can exist
-            return _Found(plans, bound, "optimal", stats)
-        total = reduced.constant + float(reduced.weights.sum())
-        if levers.set_cover and bound >= total - 1e-9 * total:
-            full = _full_cover(reduced, options, _left(deadline, 0.25) if deadline else 60.0)
-            stats["set_cover_seconds"], clock = time.perf_counter() - clock, time.perf_counter()
-            if full is not None:
-                return _Found([reduced.sites[full]], total, "optimal", stats)
-        fix_zero, fix_one = fixings(lag, reduced.p, _threshold(reduced, lag.value))
-        sub, opened = restrict(reduced, fix_zero, fix_one, levers), reduced.sites[fix_one]
-        stats.update(fixed_closed=int(fix_zero.sum()), fixed_open=int(fix_one.sum()),
-                     mip_sites=sub.matrix.shape[1], mip_demand=sub.matrix.shape[0])
+        positions, lag = _incumbent(reduced, levers, deadline, stats)
+        plans = [reduced.sites[plan] for plan in positions]
+        if lag is not None:
+            bound = lag.bound
+            value = reduced.constant + covered_weight(reduced.matrix, reduced.weights, positions[0])
+            if _proven(reduced, value, bound):
+                return _Found(plans, bound, "optimal", stats)
+            fix_zero, fix_one = fixings(lag, reduced.p, _threshold(reduced, value))
+            sub, opened = restrict(reduced, fix_zero, fix_one, levers), reduced.sites[fix_one]
+            stats.update(fixed_closed=int(fix_zero.sum()), fixed_open=int(fix_one.sum()))
+    stats.update(mip_sites=sub.matrix.shape[1], mip_demand=sub.matrix.shape[0])
+    clock = time.perf_counter()
     chosen, outcome = _mip(sub, plans, options, levers, deadline)
     stats["mip_seconds"] = time.perf_counter() - clock
     if chosen is not None:
         plans.append(np.union1d(opened, chosen))
-    if outcome is None:  # solved without the solver
+    if outcome is None:  # the restricted problem was trivial
         return _Found(plans, None, "optimal", stats)
-    if outcome.bound is not None:
-        solver_bound = max(outcome.bound, lag.value) if levers.bound else outcome.bound
+    stats["solver_status"] = outcome.status
+    if outcome.bound is not None and math.isfinite(outcome.bound):
+        solver_bound = outcome.bound if value is None else max(outcome.bound, value)
         bound = solver_bound if bound is None else min(bound, solver_bound)
     status = outcome.status if outcome.status in ("optimal", "feasible") else \
         ("feasible" if plans else outcome.status)
-    stats["solver_status"] = outcome.status
     return _Found(plans, bound, status, stats)
 
 
@@ -291,7 +283,7 @@ def solve_mclp_matrix(weights: np.ndarray, cover: sp.csr_matrix, p: int, existin
         if best is None or objective > best[0]:
             best = (objective, selected, covered)
     objective, selected, covered = best
-    bound = found.bound
+    bound = found.bound if found.bound is not None and math.isfinite(found.bound) else None
     if bound is not None and bool(np.all(weights == np.round(weights))):
         bound = math.floor(bound + 1e-6)  # whole weights: the optimum is a whole number
     gap = (0.0 if found.status == "optimal" else None) if bound is None else \

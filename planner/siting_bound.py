@@ -59,7 +59,8 @@ def _top(scores: np.ndarray, p: int) -> np.ndarray:
 
 
 def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: float, plan: np.ndarray,
-               *, max_iterations: int = 400, time_budget: float = 5.0, polish_every: int = 25) -> LagrangianResult:
+               *, max_iterations: int = 400, time_budget: float = 5.0, polish_every: int = 25,
+               step: float = 0.0) -> LagrangianResult:
     """Subgradient minimisation of L(lambda), starting from the incumbent ``plan``.
 
     Parameters
@@ -80,6 +81,9 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
         Seconds at most (subgradient and the swap polish of the Lagrangian plans).
     polish_every : int
         Every this many steps the current p best-scoring sites are improved by 1-opt swaps.
+    step : float
+        Stop when the bound is below the best plan's value plus ``step`` (1 for whole-number weights: the
+        plan is then proven optimal; 0 otherwise).
 
     Returns
     -------
@@ -118,8 +122,9 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
                 best_plan, best_value = improved, improved_value
         gradient = (weights > lam).astype(float) - count  # d(-L)/d lambda: raise lambda on uncovered rows
         norm = float(gradient @ gradient)
-        if norm == 0 or best_l - best_value <= 1e-9 * max(1.0, best_value) or theta < 1e-6 \
-                or time.perf_counter() - began > time_budget:
+        gap = min(best_l, total) - best_value
+        if norm == 0 or gap <= 1e-9 * max(1.0, best_value) or gap < step - 1e-9 * max(1.0, best_value) \
+                or theta < 1e-6 or time.perf_counter() - began > time_budget:
             break
         lam = np.clip(lam + theta * (value_l - best_value) / norm * gradient, 0.0, weights)
     scores = by_site @ best_lam

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 _EPS = 1e-9
 
 
-def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int) -> np.ndarray:
+def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int, opened: np.ndarray | None = None) -> np.ndarray:
     """Greedy plan: ``p`` column positions, each maximising the newly covered weight.
 
     Parameters
@@ -26,7 +26,9 @@ def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int) -> np.ndarray:
     weights : numpy.ndarray
         Demand weights.
     p : int
-        Number of sites to open (<= number of columns).
+        Number of sites to open (<= number of columns), ``opened`` included.
+    opened : numpy.ndarray, optional
+        Column positions already open (kept, listed first).
 
     Returns
     -------
@@ -35,11 +37,14 @@ def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int) -> np.ndarray:
     """
     rows = sp.csr_matrix(matrix, dtype=float)
     columns = sp.csc_matrix(rows)
-    gain = rows.T @ weights
+    opened = np.zeros(0, dtype=np.int64) if opened is None else np.asarray(opened, dtype=np.int64)
     covered = np.zeros(matrix.shape[0], dtype=bool)
+    covered[columns[:, opened].indices] = True
+    gain = rows.T @ np.where(covered, 0.0, weights)
     chosen = np.zeros(matrix.shape[1], dtype=bool)
-    order = []
-    for _ in range(p):
+    chosen[opened] = True
+    order = list(opened)
+    for _ in range(p - len(opened)):
         score = np.where(chosen, -np.inf, gain)
         j = int(np.argmax(score))
         order.append(j)
@@ -105,8 +110,61 @@ def swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budg
     return np.flatnonzero(chosen)
 
 
+def covered_weight(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray) -> float:
+    """Weight of the rows covered by the columns ``plan``."""
+    hit = np.zeros(matrix.shape[0], dtype=bool)
+    hit[sp.csc_matrix(matrix)[:, plan].indices] = True
+    return float(weights[hit].sum())
+
+
+def _kick(rows: sp.csr_matrix, columns: sp.csc_matrix, weights: np.ndarray, plan: np.ndarray,
+          rng: np.random.Generator) -> np.ndarray:
+    """Open a random site covering a random uncovered demand point (chance ~ weight); close the open site
+    whose closing then loses least."""
+    count = np.asarray(columns[:, plan].sum(axis=1)).ravel()
+    uncovered = np.flatnonzero((count == 0) & (weights > 0))
+    if not len(uncovered):
+        return plan
+    i = rng.choice(uncovered, p=weights[uncovered] / weights[uncovered].sum())
+    sites = rows.indices[rows.indptr[i]:rows.indptr[i + 1]]
+    k = int(rng.choice(sites))
+    count = count + np.asarray(columns[:, [k]].sum(axis=1)).ravel()
+    alone = np.where(count == 1, weights, 0.0)
+    loss = np.asarray(columns[:, plan].T @ alone).ravel()
+    return np.sort(np.append(np.delete(plan, int(np.argmin(loss))), k))
+
+
+def iterated_swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budget: float,
+                  seed: int = 0, max_stall: int = 50) -> np.ndarray:
+    """Iterated local search: a targeted kick (:func:`_kick`), then :func:`swap`; keep the best plan.
+
+    A kicked plan is accepted when it is at least as good as the current one. Deterministic for a given
+    ``seed``; stops after ``time_budget`` seconds, ``max_stall`` kicks in a row without a better plan, or
+    when every demand point is covered.
+    """
+    began = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    rows = sp.csr_matrix(matrix, dtype=float)
+    columns = sp.csc_matrix(rows)
+    best = current = np.sort(plan)
+    best_value = current_value = covered_weight(matrix, weights, current)
+    total, stall = float(weights.sum()), 0
+    while time.perf_counter() - began < time_budget and best_value < total and stall < max_stall:
+        kicked = _kick(rows, columns, weights, current, rng)
+        left = time_budget - (time.perf_counter() - began)
+        trial = swap(matrix, weights, kicked, max(left, 0.0))
+        value = covered_weight(matrix, weights, trial)
+        stall += 1
+        if value >= current_value:
+            current, current_value = trial, value
+            if value > best_value:
+                best, best_value, stall = trial, value, 0
+    return best
+
+
 def greedy_swap(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_budget: float = 10.0) -> np.ndarray:
     """Greedy plan improved by :func:`swap`; sorted column positions."""
     if p <= 0 or matrix.shape[1] == 0:
         return np.zeros(0, dtype=np.int64)
     return swap(matrix, weights, greedy(matrix, weights, p), time_budget)
+

@@ -31,16 +31,13 @@ class Levers:
     drop_dominated : bool
         Merge identical sites and drop strictly dominated ones.
     start : bool
-        Hand a greedy + 1-opt swap plan to the solver as its starting plan.
+        Hand a greedy + 1-opt swap plan, improved by iterated local search, to the solver as its start.
     fold_single : bool
         Demand covered by a single candidate site adds its weight to that site's objective coefficient
         instead of getting a variable and a row.
     bound : bool
         Lagrangian bound and heuristic: stop without the MIP when the bound meets the best plan, else fix
         sites by Lagrangian reduced costs before the MIP.
-    set_cover : bool
-        When the bound cannot rule out covering everything, check by a reduced set-covering MIP whether p
-        sites cover all coverable demand.
     """
 
     merge_demand: bool = True
@@ -48,7 +45,6 @@ class Levers:
     start: bool = True
     fold_single: bool = True
     bound: bool = True
-    set_cover: bool = True
 
 
 #: Every lever on (the default).
