@@ -11,10 +11,12 @@ Tables (DESIGN.md, "Outputs"):
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +98,12 @@ def check_output_dir(out: str | Path) -> Path:
 
 def write_results(result: PlanResult, out: str | Path,
                   extras: list[Callable[[PlanResult, Path], None]] = ()) -> Path:
-    """Write every output into a temporary sibling folder, then swap it into place.
+    """Write every output into a hidden staging folder next to ``out``, then swap it into place.
 
-    An interrupted or failed run leaves an earlier ``out`` untouched and no half-written folder.
+    An interrupted or failed run leaves an earlier ``out`` untouched and no half-written ``out``. The staging
+    folder is ``.OUT.partial-PID-XXXX`` (hidden); a run killed outright (SIGKILL, power cut) can leave one
+    behind, and the next ``write_results`` next to it removes those whose process has ended. On Linux the
+    swap is a single atomic exchange (``renameat2``), so ``out`` never disappears, even for a moment.
 
     Parameters
     ----------
@@ -106,7 +111,7 @@ def write_results(result: PlanResult, out: str | Path,
     out : str or pathlib.Path
         Results folder (created or replaced as a whole).
     extras : list of callables
-        Writers ``(result, folder)`` for further files (maps, report), run inside the temporary folder.
+        Writers ``(result, folder)`` for further files (maps, report), run inside the staging folder.
 
     Returns
     -------
@@ -114,20 +119,95 @@ def write_results(result: PlanResult, out: str | Path,
         The results folder.
     """
     out = check_output_dir(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
+    remove_stale_staging(out)
+    staging = _make_staging(out, "partial")
     try:
         _write_tables(result, staging)
         for writer in extras:
             writer(result, staging)
-        previous = None
-        if out.exists():
-            previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.resolve().parent))
-            os.rmdir(previous)
-            os.rename(out, previous)
-        os.rename(staging, out)
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
+        _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+STAGING_KINDS = ("partial", "previous")
+
+
+def _make_staging(out: Path, kind: str) -> Path:
+    """A new empty hidden sibling ``.OUT.KIND-PID-XXXX`` (created with the user's umask, like ``out`` itself)."""
+    for _ in range(100):
+        path = out.resolve().parent / f".{out.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{out}: cannot create a staging folder next to it")
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):  # staging now holds the earlier results
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    previous = _make_staging(out, "previous")
+    os.rmdir(previous)
+    os.rename(out, previous)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(previous, out)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_staging(out: str | Path) -> list[Path]:
+    """Remove hidden staging folders ``.OUT.partial-PID-*`` / ``.OUT.previous-PID-*`` left next to ``out`` by
+    runs that were killed; folders of running processes are kept. If ``out`` itself is missing (a run killed
+    between the two renames of a system without an atomic swap), the earlier results are put back.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+    """
+    out = Path(out)
+    parent = out.resolve().parent
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.({'|'.join(STAGING_KINDS)})-(\d+)-[0-9a-f]+$")
+    removed = []
+    for path in sorted(parent.iterdir()) if parent.is_dir() else []:
+        match = pattern.match(path.name)
+        if not match or not path.is_dir() or _process_alive(int(match.group(2))):
+            continue
+        if match.group(1) == "previous" and not out.exists():
+            os.rename(path, out)
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
