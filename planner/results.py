@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import re
 import secrets
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
@@ -76,8 +78,28 @@ def _write_tables(result: PlanResult, folder: Path) -> None:
     result.budget[BUDGET_COLUMNS].to_csv(folder / "budget.csv", index=False, float_format=FLOAT_FORMAT)
     if result.sites is not None:
         result.sites.to_csv(folder / "sites.csv", index=False, float_format=FLOAT_FORMAT)
-    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2, sort_keys=True, default=float) + "\n",
-                                         encoding="utf-8")
+    (folder / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
+
+
+def summary_json(summary: dict) -> str:
+    """The summary as strict JSON text (sorted keys; NaN and infinite numbers, e.g. a missing bound, as null)."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {str(key): plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        if isinstance(value, bool | str) or value is None:
+            return value
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, int | np.integer):
+            return int(value)
+        if isinstance(value, float | np.floating):
+            return float(value) if math.isfinite(value) else None
+        return float(value)
+
+    return json.dumps(plain(summary), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def check_output_dir(out: str | Path) -> Path:
