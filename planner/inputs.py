@@ -194,7 +194,7 @@ def lock_table(regions: pd.DataFrame, scenario: Scenario, actuals_csv: str | Non
     known = set(regions["region_code"])
     locks = pd.DataFrame([(lk.region_code, lk.kind, lk.year, lk.count) for lk in scenario.locks],
                          columns=["region_code", "kind", "year", "count"])
-    _check_codes_and_kinds(locks, known, "scenario locks")
+    _check_codes_and_kinds(locks, known, f"scenario '{scenario.name}', [[locks]]")
     locks = locks.groupby(["region_code", "kind", "year"], as_index=False)["count"].sum().assign(exact=False)
     path = actuals_csv or scenario.actuals_csv
     if not path:
@@ -239,13 +239,13 @@ def _check_targets_fit(max_total: pd.DataFrame, existing: pd.DataFrame, scenario
         room = int(max_total.loc[max_total["kind"] == kind, "max_total"].sum()
                    - existing.loc[existing["kind"] == kind, "count"].sum())
         if rules.target_mode == "exact" and rules.target > room:
-            raise InputError(f"scenario: {kind}.target {rules.target} exceeds what the regencies can take "
-                             f"({room} = {kind}.max_new_per_region x regencies); raise "
+            raise InputError(f"scenario '{scenario.name}': {kind}.target {rules.target} exceeds what the "
+                             f"regencies can take ({room} = {kind}.max_new_per_region x regencies); raise "
                              f"{kind}.max_new_per_region or lower the target.")
         if rules.target_mode == "exact" and rules.target > rules.rollout_per_year * len(scenario.years):
-            raise InputError(f"scenario: {kind}.target {rules.target} exceeds {kind}.rollout_per_year "
-                             f"{rules.rollout_per_year} x {len(scenario.years)} years; raise the rollout "
-                             "capacity or lower the target.")
+            raise InputError(f"scenario '{scenario.name}': {kind}.target {rules.target} exceeds "
+                             f"{kind}.rollout_per_year {rules.rollout_per_year} x {len(scenario.years)} years; "
+                             "raise the rollout capacity or lower the target.")
 
 
 def _grid_extent(regions: pd.DataFrame, max_total: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
