@@ -144,6 +144,8 @@ def largest_remainder(weights: np.ndarray, total: int, floor: int = 0) -> np.nda
 
 def _read_csv(path: str, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     file = Path(path)
+    if file.is_dir():
+        raise InputError(f"{file}: is a folder, not a {what} CSV file; give the path of the CSV.")
     if not file.is_file():
         raise InputError(f"{file}: {what} file not found; fix the path or leave the field empty.")
     try:
@@ -157,23 +159,34 @@ def _read_csv(path: str, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     table = table[list(columns)].copy()
     for column in columns:
         if column in ("count", "year"):
-            numbers = pd.to_numeric(table[column], errors="coerce")
-            bad = numbers.isna() | (numbers < 0) | (numbers != numbers.round())
+            numbers = pd.to_numeric(table[column], errors="coerce").astype(float)
+            bad = ~np.isfinite(numbers) | (numbers < 0) | (numbers != numbers.round()) | (numbers > 1e9)
             if bad.any():
-                raise InputError(f"{file}: column '{column}' has {table.loc[bad, column].iloc[0]!r}; "
-                                 "it must be a whole number >= 0.")
+                raise InputError(f"{file}: row {_row(table, bad)}: column '{column}' has "
+                                 f"{_shown(table.loc[bad, column].iloc[0])}; it must be a whole number >= 0.")
             table[column] = numbers.astype(int)
     return table
 
 
-def _check_codes_and_kinds(table: pd.DataFrame, known: set[str], where: str) -> None:
-    unknown = ~table["region_code"].isin(known)
-    if unknown.any():
-        raise InputError(f"{where}: region_code {table.loc[unknown, 'region_code'].iloc[0]!r} is not in the "
-                         "region data; use a Kemendagri code such as '16.02'.")
-    bad_kind = ~table["kind"].isin(KINDS)
-    if bad_kind.any():
-        raise InputError(f"{where}: kind {table.loc[bad_kind, 'kind'].iloc[0]!r} is not known; use gerai or kanal.")
+def _shown(value: object) -> str:
+    """A cell value as the user wrote it: 'an empty cell' when empty, numbers without their numpy type."""
+    if pd.isna(value):
+        return "an empty cell"
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _row(table: pd.DataFrame, bad: pd.Series) -> int:
+    """Number of the first bad data row of a CSV (1 = the row after the header; blank lines not counted)."""
+    return int(np.flatnonzero(bad.to_numpy())[0]) + 1
+
+
+def _check_codes_and_kinds(table: pd.DataFrame, known: set[str], where: str, lines: bool = True) -> None:
+    for column, ok, fix in (("region_code", table["region_code"].isin(known),
+                             "is not in the region data; use a Kemendagri code such as '16.02'"),
+                            ("kind", table["kind"].isin(KINDS), "is not known; use gerai or kanal")):
+        if not ok.all():
+            place = f"row {_row(table, ~ok)}: " if lines else ""
+            raise InputError(f"{where}: {place}{column} {_shown(table.loc[~ok, column].iloc[0])} {fix}.")
 
 
 def existing_outlets(regions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -194,7 +207,7 @@ def lock_table(regions: pd.DataFrame, scenario: Scenario, actuals_csv: str | Non
     known = set(regions["region_code"])
     locks = pd.DataFrame([(lk.region_code, lk.kind, lk.year, lk.count) for lk in scenario.locks],
                          columns=["region_code", "kind", "year", "count"])
-    _check_codes_and_kinds(locks, known, f"scenario '{scenario.name}', [[locks]]")
+    _check_codes_and_kinds(locks, known, f"scenario '{scenario.name}', [[locks]]", lines=False)
     locks = locks.groupby(["region_code", "kind", "year"], as_index=False)["count"].sum().assign(exact=False)
     path = actuals_csv or scenario.actuals_csv
     if not path:
@@ -203,7 +216,8 @@ def lock_table(regions: pd.DataFrame, scenario: Scenario, actuals_csv: str | Non
     _check_codes_and_kinds(actuals, known, path)
     outside = ~actuals["year"].isin(scenario.years)
     if outside.any():
-        raise InputError(f"{path}: year {actuals.loc[outside, 'year'].iloc[0]} is outside the plan years "
+        raise InputError(f"{path}: row {_row(actuals, outside)}: year {actuals.loc[outside, 'year'].iloc[0]} is "
+                         "outside the plan years "
                          f"{scenario.years[0]}-{scenario.years[-1]}; drop the row or change the plan years.")
     years = sorted(actuals["year"].unique())
     full = pd.MultiIndex.from_product([sorted(known), KINDS, years], names=["region_code", "kind", "year"])
