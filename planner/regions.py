@@ -155,7 +155,8 @@ def _check_counts(frame: pd.DataFrame, columns: tuple[str, ...], where: str, key
         bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) | (values < 0)
         if bad.any():
             row = frame.loc[bad].iloc[0]
-            raise InputError(f"{where}: column '{column}' of {key} {row[key]!r} is {row[column]!r}; "
+            shown = "empty" if pd.isna(row[column]) else repr(row[column])
+            raise InputError(f"{where}: column '{column}' of {key} {row[key]!r} is {shown}; "
                              "counts must be finite numbers >= 0.")
 
 
