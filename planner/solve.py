@@ -68,6 +68,9 @@ class SolverOptions:
             raise InputError(f"time limit {self.time_limit!r} s must be a positive number of seconds.")
         if not 0 <= self.gap < 1:
             raise InputError(f"gap {self.gap!r} must be a fraction in [0, 1), e.g. 0.001 for 0.1 %.")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"threads {self.threads!r} must be a whole number >= 1; leave --threads out for the "
+                             "solver's own choice.")
 
 
 @dataclass(frozen=True)
