@@ -71,6 +71,10 @@ class SolverOptions:
         if self.threads is not None and self.threads < 1:
             raise InputError(f"threads {self.threads!r} must be a whole number >= 1; leave --threads out for the "
                              "solver's own choice.")
+        if self.solver == "highs" and not highs_available():
+            warnings.warn("highspy is not installed; falling back to CBC (pip install highspy for HiGHS).",
+                          stacklevel=3)
+            object.__setattr__(self, "solver", "cbc")
 
 
 @dataclass(frozen=True)
@@ -492,9 +496,7 @@ def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
     3.0
     """
     options = options or SolverOptions()
-    if options.solver == "highs" and not highs_available():
-        warnings.warn("highspy is not installed; falling back to CBC (pip install highspy for HiGHS).",
-                      stacklevel=2)
+    if options.solver == "highs" and not highs_available():  # options made before highspy went missing
         options = SolverOptions("cbc", options.time_limit, options.gap, options.threads, options.seed, options.log)
     if separate is not None and relax:
         outcome = _lp_cut_loop(problem, options, separate, max_rounds)
