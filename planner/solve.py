@@ -24,7 +24,7 @@ import numpy as np
 import pulp
 
 from planner import pulp_compat
-from planner.errors import InputError
+from planner.errors import InputError, SolverError
 
 SOLVERS = ("highs", "cbc")
 
@@ -211,9 +211,26 @@ def _solve_highs(arrays: _Arrays, options: SolverOptions, start: dict[str, float
         known = [(position[name], value) for name, value in start.items() if name in position]
         cols = np.array([j for j, _ in known], dtype=np.int32)
         highs.setSolution(len(cols), cols, np.array([v for _, v in known], dtype=float))
-    highs.run()
+    _run(highs)
     seconds = time.perf_counter() - began
     return _highs_outcome(highs, arrays, options, relax, seconds)
+
+
+#: HiGHS model statuses that mean the solver itself failed (not: no plan yet, infeasible, limits).
+_HIGHS_FAILURES = ("kLoadError", "kModelError", "kPresolveError", "kSolveError", "kPostsolveError", "kMemoryLimit")
+
+
+def _run(highs) -> None:
+    """Run HiGHS; a crash or a failure status becomes a ``SolverError`` (exit 4) with one sentence."""
+    try:
+        highs.run()
+    except Exception as error:  # highspy raises several types; the solver, not the input, failed
+        raise SolverError(f"HiGHS failed ({type(error).__name__}: {error}); try --solver cbc, and report it with "
+                          "the scenario if it persists.") from None
+    status = highs.getModelStatus()
+    if status.name in _HIGHS_FAILURES:
+        raise SolverError(f"HiGHS stopped with status {status.name} ({highs.modelStatusToString(status)}); try "
+                          "--solver cbc, and report it with the scenario if it persists.")
 
 
 def _trace(message: str) -> None:
@@ -299,7 +316,7 @@ def _lp_cut_loop(problem: pulp.LpProblem, options: SolverOptions, separate: Sepa
         if options.time_limit is not None:
             highs.setOptionValue("time_limit", _remaining(options, began))
         ran = time.perf_counter()
-        highs.run()
+        _run(highs)
         ran = time.perf_counter() - ran
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
@@ -332,7 +349,7 @@ def _mip_rounds(problem: pulp.LpProblem, options: SolverOptions, start: dict[str
         _set_start(highs, arrays, start)
         if options.time_limit is not None:
             highs.setOptionValue("time_limit", _remaining(options, began))
-        highs.run()
+        _run(highs)
         outcome = _highs_outcome(highs, arrays, options, False, time.perf_counter() - began)
         if not outcome.has_solution:
             break
@@ -393,8 +410,12 @@ def _solve_cbc(problem: pulp.LpProblem, options: SolverOptions, start: dict[str,
     handle, log_path = tempfile.mkstemp(prefix="planner_cbc_", suffix=".log")
     os.close(handle)
     try:
-        work.solve(pulp_compat.cbc_command(options.time_limit, options.gap, log_path, options.threads,
-                                           warm_start=bool(start)))
+        try:
+            work.solve(pulp_compat.cbc_command(options.time_limit, options.gap, log_path, options.threads,
+                                               warm_start=bool(start)))
+        except pulp.PulpSolverError as error:
+            raise SolverError(f"CBC failed ({str(error).strip() or 'no message'}); try --solver highs, and report "
+                              "it with the scenario if it persists.") from None
         with open(log_path, encoding="utf-8", errors="replace") as stream:
             log = stream.read()
     finally:
