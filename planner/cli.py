@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 EXIT_CODES = """exit codes:
   0  success
@@ -19,6 +20,14 @@ EXIT_CODES = """exit codes:
   3  infeasible scenario (the message says which rule must give way and by how much)
   4  solver failure, or no plan within the time limit
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the planner's error format: the usage line, then one ``planner: error:`` sentence, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"planner: error: {message}; see '{self.prog} --help'.\n")
 
 
 def _progress(quiet: bool) -> Callable[[str], None]:
@@ -53,7 +62,7 @@ def _add_solver_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="planner", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
         description="Plan where and when BPJS Ketenagakerjaan opens gerai (service outlets) and kanal (kiosks).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
