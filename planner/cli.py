@@ -130,16 +130,21 @@ def _report_writers(dataset, focus: str, lang: str, say: Callable[[str], None]) 
 
 
 def _print_headline(summary: dict, out: Path) -> None:
-    gap = summary["gap"]
+    gap = "unknown (no bound)" if summary["gap"] is None else f"{summary['gap']:.3%}"
     base = summary["baselines"]["one_per_regency"]
-    print(f"status: {summary['status']} (proven gap {gap:.3%}, solver {summary['solver']}, "
+    print(f"status: {summary['status']} (proven gap {gap}, solver {summary['solver']}, "
           f"{summary['build_seconds'] + summary['solve_seconds']:.1f} s)")
     print(f"new outlets: {summary['totals']['gerai']} gerai, {summary['totals']['kanal']} kanal; "
           f"spend IDR {summary['spend_idr'] / 1e9:,.1f} bn")
     print(f"informal workers within reach by the final year: {summary['workers_reached_final']:,.0f} of "
           f"{summary['workers_informal']:,.0f}")
+    percent = base["gain_objective_percent"]
     print(f"objective: {summary['objective']:,.0f} {summary['objective_unit']}; vs one gerai per regency: "
-          f"{base['gain_objective']:+,.0f} ({base['gain_objective_percent']:+.1f} %)")
+          f"{base['gain_objective']:+,.0f}" + ("" if percent is None else f" ({percent:+.1f} %)"))
+    if summary["status"] == "feasible":
+        print(f"note: the solver stopped (time limit {summary['time_limit']} s) before proving the requested gap "
+              f"{summary['gap_requested']:.3%}; the plan is within {gap} of the best possible "
+              "(raise --time-limit to prove more).")
     print(f"results: {out}")
 
 
