@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -183,11 +184,21 @@ def _scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"planner: warning: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     from planner.errors import PlannerError
 
-    args = _parser().parse_args(argv)
     handlers = {"run": _run, "data": _data, "scenario": _scenario}
     try:
         if args.command == "sweep":
