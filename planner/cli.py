@@ -20,6 +20,7 @@ EXIT_CODES = """exit codes:
   2  user error: bad file, field or value (the message names it and the fix)
   3  infeasible scenario (the message says which rule must give way and by how much)
   4  solver failure, or no plan within the time limit
+  6  --check-manifest: re-running the recorded plan gives different results
 """
 
 
@@ -72,7 +73,11 @@ def _parser() -> argparse.ArgumentParser:
                               formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES)
     _add_scenario_arguments(run)
     run.add_argument("--regions", help="region GeoPackage (default: the embedded default dataset)")
-    run.add_argument("--out", required=True, help="results folder (replaced as a whole when the run succeeds)")
+    target = run.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="results folder (replaced as a whole when the run succeeds)")
+    target.add_argument("--check-manifest", metavar="DIR",
+                        help="re-run the plan recorded in DIR/summary.json (its inputs, scenario, solver, gap, time "
+                             "limit and seed) and compare the tables byte for byte; other run options are ignored")
     run.add_argument("--actuals", help="CSV region_code,kind,year,count of real openings: re-plan the rest")
     run.add_argument("--focus", default="16", help="province code of the close-up map and report section (16)")
     run.add_argument("--lang", choices=("en", "id"), default="en", help="language of maps and report (en)")
@@ -111,6 +116,8 @@ def _run(args: argparse.Namespace) -> int:
     from planner.scenario import load_scenario
 
     say = _progress(args.quiet)
+    if args.check_manifest:
+        return _check_manifest(args, say)
     out = check_output_dir(args.out)
     scenario = load_scenario(args.scenario, args.overrides)
     say(f"loading regions from {args.regions or 'the embedded default dataset'}")
@@ -121,6 +128,20 @@ def _run(args: argparse.Namespace) -> int:
     say(f"writing results to {out}")
     write_results(result, out, extras)
     _print_headline(result.summary, out)
+    return 0
+
+
+def _check_manifest(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    from planner.errors import InputError
+    from planner.manifest import check_manifest
+
+    given = [flag for flag, value in (("a scenario", args.scenario), ("--regions", args.regions),
+                                      ("--set", args.overrides), ("--actuals", args.actuals)) if value]
+    if given:
+        raise InputError(f"--check-manifest {args.check_manifest}: {given[0]} cannot be combined with it (the "
+                         "re-run uses what summary.json records); drop it.")
+    check_manifest(args.check_manifest, report=print, progress=say)
+    print(f"reproduced: re-running the plan recorded in {args.check_manifest} gives identical results")
     return 0
 
 

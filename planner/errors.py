@@ -8,6 +8,7 @@ Exit codes (also listed in ``planner --help``):
 2     user error: bad file, field or value (the message names it)
 3     infeasible scenario (the message says which rule and by how much)
 4     solver failure, or no solution within the time limit
+6     ``planner run --check-manifest``: the re-run differs from the recorded results
 ====  ==========================================================
 """
 
@@ -36,3 +37,9 @@ class SolverError(PlannerError):
     """The solver failed, or found no plan within its time limit."""
 
     exit_code = 4
+
+
+class ReproducibilityError(PlannerError):
+    """Re-running a recorded plan (same inputs, scenario, solver settings) gave different tables."""
+
+    exit_code = 6
