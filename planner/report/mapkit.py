@@ -221,12 +221,18 @@ def source_line(dataset: RegionDataset, t) -> str:
     return text
 
 
-def add_footer(fig: Figure, dataset: RegionDataset, result: PlanResult, t, y: float = 0.012) -> object:
-    """The source line (and the plan's scenario and status) along the figure's bottom edge."""
-    status = result.summary["status"]
-    plan = t("plan_line", scenario=result.summary["scenario"]["name"],
-             status=t(f"st_{status}") if f"st_{status}" in TEXT[t.lang] else status)
-    text = fig.text(0.01, y, f"{source_line(dataset, t)}.  {plan}.", ha="left", va="bottom",
+def status_word(status: str, t) -> str:
+    """A solver status in the report's language (``optimal``, ``time-limited (feasible)``)."""
+    return t(f"st_{status}") if f"st_{status}" in TEXT[t.lang] else status
+
+
+def add_footer(fig: Figure, dataset: RegionDataset, result: PlanResult | None, t, y: float = 0.012) -> object:
+    """The source line (and, given a result, its scenario and status) along the figure's bottom edge."""
+    text = f"{source_line(dataset, t)}."
+    if result is not None:
+        text += "  " + t("plan_line", scenario=result.summary["scenario"]["name"],
+                         status=status_word(result.summary["status"], t)) + "."
+    text = fig.text(0.01, y, text, ha="left", va="bottom",
                     fontsize=FONT["footer"], color="#333333", wrap=True)
     text.set_gid("source")
     return text

@@ -7,6 +7,8 @@ solved here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,6 +32,7 @@ from planner.report.mapkit import (
     draw_polygons,
     sequential_colours,
     set_extent,
+    status_word,
     style_legend,
 )
 from planner.results import PlanResult
@@ -239,4 +242,55 @@ def reach_map(result: PlanResult, dataset: RegionDataset, lang: str = "en", *,
         style_legend(legend)
         add_scale_bar(ax, layers.crs, unit_label=t("scale_km"), anchor=(0.80, 0.06), fraction=0.12)
     add_footer(fig, dataset, result, t)
+    return fig
+
+
+def comparison_map(results: Mapping[str, PlanResult], dataset: RegionDataset, kind: str = "gerai",
+                   lang: str = "en") -> Figure:
+    """Side by side: new outlets of ``kind`` per regency/city over the plan, one panel per named result.
+
+    All panels share one set of classes, so equal colours mean equal counts.
+
+    Parameters
+    ----------
+    results : mapping
+        Scenario label -> PlanResult (all on ``dataset``).
+    dataset : RegionDataset
+    kind : str
+        ``"gerai"`` or ``"kanal"``.
+    lang : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One map axes per result (titled ``"<label>: <n> new <kind>"``), one shared legend and a scale bar.
+    """
+    t = translator(lang)
+    layers = {label: national_layers(result, dataset) for label, result in results.items()}
+    peak = max(int(layer.regions[f"{kind}_new_total"].max()) for layer in layers.values())
+    classes = count_classes(peak)
+    colours = sequential_colours(len(classes))
+    rows = int(np.ceil(len(results) / 2))
+    fig = plt.figure(figsize=(A4_LANDSCAPE[0], 2.9 * rows + 1.2))
+    years = plan_years(next(iter(results.values())))
+    fig.suptitle(t("national_title", kind=t(kind), first=years[0], last=years[-1]), fontsize=FONT["title"],
+                 fontweight="bold", y=0.985)
+    height = 0.84 / rows
+    for index, (label, layer) in enumerate(layers.items()):
+        row, column = divmod(index, 2)
+        ax = _map_axes(fig, [0.005 + 0.5 * column, 0.93 - (row + 1) * height, 0.49, height - 0.035], layer)
+        values = layer.regions[f"{kind}_new_total"].to_numpy()
+        draw_polygons(ax, layer.regions, classify_counts(values, classes, colours), linewidth=0.15)
+        _province_outlines(ax, layer, linewidth=0.5)
+        status = results[label].summary["status"]
+        note = "" if status == "optimal" else f" ({status_word(status, t)})"
+        ax.set_title(f"{label}: {int(values.sum())} {t('legend_new', kind=t(f'{kind}_short'))}{note}",
+                     fontsize=FONT["subtitle"], loc="left")
+        if index == 0:
+            add_scale_bar(ax, layer.crs, unit_label=t("scale_km"), anchor=(0.03, 0.06), fraction=0.15,
+                          fontsize=FONT["footer"])
+    legend = fig.legend(handles=class_handles(classes, colours, t("legend_none")), loc="lower center",
+                        ncol=len(classes) + 1, fontsize=FONT["legend"], frameon=False, bbox_to_anchor=(0.5, 0.04))
+    legend.set_gid("legend")
+    add_footer(fig, dataset, None, t, y=0.005)
     return fig

@@ -6,6 +6,8 @@ translated headers on them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from planner.regions import RegionDataset
@@ -146,3 +148,28 @@ def headline(result: PlanResult) -> dict:
         "spend_idr": float(summary["spend_idr"]), "totals": dict(summary["totals"]),
         "status": summary["status"], "gap": summary.get("gap"),
     }
+
+
+def comparison_table(results: Mapping[str, PlanResult]) -> pd.DataFrame:
+    """One row per named result: status, gap, openings, workers within reach, gain over one gerai per regency.
+
+    Parameters
+    ----------
+    results : mapping
+        Scenario label -> PlanResult.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scenario, status, gap, gerai_new, kanal_new, spend_idr, workers_reached_final, objective,
+        gain_over_one_per_regency_percent`` (gap as a fraction, IDR, persons, the objective's unit).
+    """
+    rows = []
+    for label, result in results.items():
+        numbers = headline(result)
+        rows.append({"scenario": label, "status": numbers["status"], "gap": numbers["gap"],
+                     "gerai_new": numbers["totals"].get("gerai", 0), "kanal_new": numbers["totals"].get("kanal", 0),
+                     "spend_idr": numbers["spend_idr"], "workers_reached_final": numbers["workers_reached"],
+                     "objective": numbers["objective"],
+                     "gain_over_one_per_regency_percent": numbers["gain_objective_percent"]})
+    return pd.DataFrame(rows)
