@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
@@ -252,7 +253,20 @@ def _typed(value: Any, kind: type | tuple[type, ...], where: str, key: str) -> A
     ok = isinstance(value, kind) and not (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple)
                                                                                     else (kind,)))
     _require(ok, f"{where}: '{key}' is {value!r}, expected {getattr(kind, '__name__', 'a number')}; fix the value.")
+    _require(not isinstance(value, float) or math.isfinite(value),
+             f"{where}: '{key}' is {value!r}; give a finite number.")
     return value
+
+
+def _growth_rates(data: Any, where: str) -> tuple[tuple[str, float], ...]:
+    growth = _typed(data, dict, where, "population_growth_by_province")
+    rates = []
+    for code, rate in sorted(growth.items()):
+        key = f"population_growth_by_province.{code}"
+        rate = float(_typed(rate, (int, float), where, key))
+        _require(-0.1 < rate < 0.1, f"{where}: '{key}' is {rate}; give a yearly fraction such as 0.0185.")
+        rates.append((str(code), rate))
+    return tuple(rates)
 
 
 def _kind_rules(data: Any, where: str, kind: str) -> KindRules:
@@ -326,14 +340,13 @@ def scenario_from_dict(data: dict[str, Any], where: str = "scenario") -> Scenari
         raise InputError(f"{where}: 'budget_idr' has {amount:g}; budgets must be >= 0 IDR.")
     scale = float(_typed(data["budget_scale"], (int, float), where, "budget_scale"))
     _require(scale >= 0, f"{where}: 'budget_scale' is {scale}; it must be >= 0.")
-    growth = _typed(data["population_growth_by_province"], dict, where, "population_growth_by_province")
     scenario = Scenario(
         name=str(data["name"]), description=str(data["description"]), years=years,
         objective=str(data["objective"]), reach_model=str(data["reach_model"]),
         base_population_year=_typed(data["base_population_year"], int, where, "base_population_year"),
         population_growth_rate=float(_typed(data["population_growth_rate"], (int, float), where,
                                             "population_growth_rate")),
-        population_growth_by_province=tuple(sorted((str(k), float(v)) for k, v in growth.items())),
+        population_growth_by_province=_growth_rates(data["population_growth_by_province"], where),
         budget_idr=budget, budget_scale=scale,
         budget_carry_over=_typed(data["budget_carry_over"], bool, where, "budget_carry_over"),
         province_min_gerai=_typed(data["province_min_gerai"], int, where, "province_min_gerai"),
