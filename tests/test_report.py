@@ -27,6 +27,8 @@ from planner.plan import plan
 from planner.regions import load_dataset
 from planner.report import (
     FIGURE_FILES,
+    comparison_map,
+    comparison_table,
     focus_map,
     focus_table,
     headline,
@@ -211,6 +213,27 @@ def test_scale_bar_length_is_geodesic():
     y = 8_346_000.0  # about 60 N in World Mercator: a projected metre is half a metre on the ground
     assert km_per_unit("EPSG:3395", 0.0, y) == pytest.approx(0.0005, rel=0.01)
     assert km_per_unit("EPSG:32748", 500_000.0, 9_600_000.0) == pytest.approx(0.001, rel=1e-3)
+
+
+def test_national_scale_bar_is_as_long_as_its_label_says(result, dataset):
+    fig = national_map(result, dataset)
+    ax = _map_axes(fig)[0]
+    segments = [patch for patch in ax.patches if patch.get_gid() == "scale_bar_segment"]
+    x0 = min(patch.get_x() for patch in segments)
+    length = sum(patch.get_width() for patch in segments)
+    label_km = float(next(t for t in ax.texts if t.get_gid() == "scale_bar").get_text().split()[0])
+    assert length * km_per_unit("EPSG:3395", x0, segments[0].get_y()) == pytest.approx(label_km, rel=1e-3)
+
+
+def test_comparison_map_and_table_show_each_scenario(result, dataset):
+    capped = dataclasses.replace(result, summary={**result.summary, "status": "feasible", "gap": 0.02})
+    fig = comparison_map({"base": result, "capped": capped}, dataset, kind="kanal")
+    titles = [ax.get_title(loc="left") for ax in _map_axes(fig)]
+    assert titles == ["base: 800 new kanal", "capped: 800 new kanal (time-limited (feasible))"]
+    assert any(legend.get_gid() == "legend" for legend in fig.legends)
+    table = comparison_table({"base": result, "capped": capped})
+    assert list(table["scenario"]) == ["base", "capped"] and list(table["status"]) == ["optimal", "feasible"]
+    assert table["gerai_new"].tolist() == [497, 497]
 
 
 def test_count_classes_cover_every_count_once():

@@ -201,7 +201,7 @@ def add_scale_bar(ax: Axes, crs: str | CRS, *, unit_label: str = "km", anchor: t
     ax.add_patch(box)
     for index, colour in enumerate(("black", "white")):
         ax.add_patch(Rectangle((bar_x + index * length / 2, bar_y), length / 2, height, facecolor=colour,
-                               edgecolor="black", linewidth=0.6, zorder=10))
+                               edgecolor="black", linewidth=0.6, zorder=10, gid="scale_bar_segment"))
     ax.text(bar_x, bar_y + 1.6 * height, "0", ha="center", va="bottom", fontsize=fontsize, zorder=10)
     end = ax.text(bar_x + length, bar_y + 1.6 * height, f"{length_km:g} {unit_label}", ha="center", va="bottom",
                   fontsize=fontsize, zorder=10)
