@@ -218,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from planner.errors import PlannerError
+    from planner.errors import PlannerError, brief
 
     handlers = {"run": _run, "data": _data, "scenario": _scenario}
     try:
@@ -228,7 +228,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_sweep_command(args)
         return handlers[args.command](args)
     except PlannerError as error:
-        print(f"planner: error: {error}", file=sys.stderr)
+        print(f"planner: error: {brief(error)}", file=sys.stderr)  # one line, whatever a library put in it
         return error.exit_code
     except KeyboardInterrupt:
         print("planner: interrupted; earlier results are left as they were.", file=sys.stderr)

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.errors import InputError
+from planner.errors import InputError, brief
 from planner.regions import STORAGE_CRS, area_km2
 
 #: The 38 provinces by two-digit Kemendagri code (Kepmendagri 300.2.2-2430/2025).
@@ -294,7 +294,7 @@ def _boundary_layer(path: Path, layer: str | None) -> str:
     try:
         names = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as error:  # pyogrio raises several types for unreadable files
-        raise InputError(f"{path}: cannot be read as a vector file ({error}); give a GeoPackage or shapefile "
+        raise InputError(f"{path}: cannot be read as a vector file ({brief(error)}); give a GeoPackage or shapefile "
                          "of regency polygons.") from None
     if layer is not None:
         if layer not in names:
@@ -316,7 +316,7 @@ def _read_boundaries(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as error:  # pyogrio raises several types for unreadable files
-        raise InputError(f"{path}: layer '{layer}' cannot be read ({error}).") from None
+        raise InputError(f"{path}: layer '{layer}' cannot be read ({brief(error)}).") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise InputError(f"{path}: layer '{layer}' has no geometry; give regency polygons (e.g. a GeoPackage).")
     if frame.crs is None:
@@ -828,7 +828,7 @@ def _write_atomic(out: Path, regions: gpd.GeoDataFrame, provinces: gpd.GeoDataFr
             points.to_file(temporary, layer="points", driver="GPKG")
         os.replace(temporary, out)
     except OSError as error:
-        raise InputError(f"{out}: cannot be written ({error}); check the folder's permissions and free "
+        raise InputError(f"{out}: cannot be written ({brief(error)}); check the folder's permissions and free "
                          "space.") from None
     finally:
         for leftover in (temporary, *(Path(f"{temporary}{end}") for end in ("-journal", "-wal", "-shm"))):

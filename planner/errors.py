@@ -15,6 +15,11 @@ Exit codes (also listed in ``planner --help``):
 from __future__ import annotations
 
 
+def brief(error: BaseException) -> str:
+    """A library's error message on one line (whitespace and newlines collapsed), to quote inside a sentence."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 class PlannerError(Exception):
     """A problem the user can fix; the message is one sentence naming file, field, value and fix."""
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner import reach
-from planner.errors import InputError
+from planner.errors import InputError, brief
 from planner.regions import RegionDataset
 from planner.scenario import KINDS, Scenario
 
@@ -151,7 +151,7 @@ def _read_csv(path: str, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     try:
         table = pd.read_csv(file, dtype={"region_code": str, "kind": str})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise InputError(f"{file}: cannot be read as CSV ({error}); give a CSV with columns "
+        raise InputError(f"{file}: cannot be read as CSV ({brief(error)}); give a CSV with columns "
                          f"{','.join(columns)}.") from None
     for column in columns:
         if column not in table.columns:

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
+from planner.errors import InputError, brief
 
 #: Equal-area CRS used for every area (m^2, converted to km^2): WGS 84 / NSIDC EASE-Grid 2.0 Global.
 AREA_CRS = "EPSG:6933"
@@ -98,7 +98,7 @@ def _layers(path: Path) -> list[str]:
     try:
         return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as error:  # pyogrio raises several types for unreadable files
-        raise InputError(f"{path}: cannot be read as a GeoPackage or other vector file ({error}); "
+        raise InputError(f"{path}: cannot be read as a GeoPackage or other vector file ({brief(error)}); "
                          "give a .gpkg written by 'planner data import'.") from None
 
 
@@ -120,7 +120,7 @@ def _read_layer(path: Path, layer: str | None, wanted: str, required: bool = Tru
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as error:
-        raise InputError(f"{path}: layer '{layer}' cannot be read ({error}).") from None
+        raise InputError(f"{path}: layer '{layer}' cannot be read ({brief(error)}).") from None
     return frame
 
 

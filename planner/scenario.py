@@ -18,7 +18,7 @@ from typing import Any
 
 import tomli_w
 
-from planner.errors import InputError
+from planner.errors import InputError, brief
 
 KINDS = ("gerai", "kanal")
 OBJECTIVES = ("worker_years", "final_reach")
@@ -192,7 +192,7 @@ def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[s
         try:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise InputError(f"{path}: is not valid TOML ({error}); fix the syntax.") from None
+            raise InputError(f"{path}: is not valid TOML ({brief(error)}); fix the syntax.") from None
         _merge(data, user, str(path))
         where = str(path)
     scenario = scenario_from_dict(data, where)
