@@ -54,10 +54,12 @@ def _panel(axes, table: pd.DataFrame, x_column: str, x_scale: float, series_keys
         colour, name = f"C{number % 10}", _label(series_keys, values)
         by_x = group.groupby(x_column)
         x = by_x[x_column].first() / x_scale
-        axes.plot(x, by_x[value].median() / scale, "o-", color=colour, label=name)
+        median = by_x[value].median() / scale
+        axes.plot(x, median, "o-", color=colour, label=name)
         if monte_carlo:
-            axes.fill_between(x, by_x[value].quantile(0.1) / scale, by_x[value].quantile(0.9) / scale,
-                              color=colour, alpha=0.2, linewidth=0)
+            low, high = by_x[value].quantile(0.1) / scale, by_x[value].quantile(0.9) / scale
+            axes.errorbar(x, median, yerr=[median - low, high - median], fmt="none", ecolor=colour, capsize=4)
+            axes.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
         axes.plot(x, by_x[baseline].median() / scale, "s--", color=colour, alpha=0.7, markersize=4,
                   label="one gerai per regency" + (f" ({name})" if series_keys else ""))
     failed = table[~table["status"].isin(SOLVED)]
@@ -73,7 +75,7 @@ def frontier_png(table: pd.DataFrame, grid_keys: Sequence[str], monte_carlo: boo
                  objective: str = "worker_years") -> bytes:
     """Workers reached in the final year (left) and the objective (right) against budget (or the first varied
     key), one series per combination of the other varied keys, the one-gerai-per-regency baseline dashed;
-    Monte Carlo: median and 10-90 % band. ``objective`` is the scenario's (``worker_years``/``final_reach``).
+    Monte Carlo: median with 10-90 % bars and band. ``objective`` is the scenario's (``worker_years``/``final_reach``).
 
     Returns
     -------
@@ -91,7 +93,7 @@ def frontier_png(table: pd.DataFrame, grid_keys: Sequence[str], monte_carlo: boo
         _panel(axes, table, x_column, x_scale, series_keys, columns, monte_carlo)
         axes.set_xlabel(x_label)
     title = "Reach frontier: optimised plan (solid) vs one gerai per regency (dashed)"
-    figure.suptitle(title + (" - median of Monte Carlo runs, band 10-90 %" if monte_carlo else ""))
+    figure.suptitle(title + (" - median of Monte Carlo runs, bars: 10-90 % of runs" if monte_carlo else ""))
     if table["status"].isin(SOLVED).any():
         panels[1].legend(fontsize=8, loc="best")
     else:
@@ -117,11 +119,11 @@ def robustness_png(dataset: RegionDataset, robustness: pd.DataFrame) -> bytes:
                               "shrink": 0.5, "pad": 0.04})
     dataset.provinces.boundary.plot(ax=axes, color="dimgrey", linewidth=0.4)
     runs = int(robustness["runs"].max()) if len(robustness) else 0
-    axes.set_title(f"Robustness: where new gerai open across {runs} Monte Carlo plans")
+    axes.set_title(f"Robustness: where new gerai open across {runs} Monte Carlo plans", pad=16)
     axes.set_axis_off()
     approximate = int(regions["geometry_approximate"].sum())
     if approximate:
-        axes.text(0.0, -0.02, f"Note: {approximate} of {len(regions)} regency boundaries are approximate "
-                              "(for orientation only, not for measuring areas or distances).",
-                  transform=axes.transAxes, fontsize=8, color="dimgrey", va="top")
+        axes.text(0.5, 1.01, f"Note: {approximate} of {len(regions)} regency boundaries are approximate "
+                             "(for orientation only, not for measuring areas or distances).",
+                  transform=axes.transAxes, fontsize=8, color="dimgrey", ha="center", va="bottom")
     return _png(figure)
