@@ -105,14 +105,15 @@ def _as_dataset(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None) -
     return load_dataset(regions)
 
 
-def _check_out(out: str | Path) -> Path:
+def _check_out(out: str | Path, workers: int | None) -> Path:
+    if workers is not None and workers < 0:
+        raise InputError(f"--workers {workers}: give a number of worker processes >= 0 (0 = in this process).")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: is a file, not a folder; give --out a folder (it is created if missing).")
     if not out.resolve().parent.is_dir():
         raise InputError(f"{out.resolve().parent}: folder does not exist; create it or choose another --out.")
-    out.mkdir(exist_ok=True)
-    return out
+    return out  # created with its cache folder once the sweep's inputs are checked
 
 
 def _tasks(base: Scenario, cases: Sequence[Case], dataset_hash: str,
@@ -192,7 +193,7 @@ def run_sweep(base_scenario: Scenario | str | Path | None = None,
     >>> result = run_sweep(vary={"budget_scale": "1.0:1.4:3"}, out="sweep-out", workers=0)   # doctest: +SKIP
     >>> result.table[["budget_scale", "status", "workers_reached_final"]]                   # doctest: +SKIP
     """
-    out = _check_out(out)
+    out = _check_out(out, workers)
     base = base_scenario if isinstance(base_scenario, Scenario) else load_scenario(base_scenario)
     dataset = _as_dataset(regions)
     provinces = sorted(dataset.regions["province_code"].unique())

@@ -52,8 +52,6 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     from planner.sweep import run_sweep, text_progress_bar
     from planner.sweep_specs import load_distributions, parse_vary
 
-    if args.workers is not None and args.workers < 0:
-        raise InputError(f"--workers {args.workers}: give a number of worker processes >= 0 (0 = in this process).")
     if args.distributions and not args.samples:
         raise InputError("--distributions needs --samples N (the number of Monte Carlo draws); add --samples.")
     vary = parse_vary(args.vary)

@@ -76,6 +76,12 @@ def test_an_unknown_key_or_impossible_value_is_an_input_error(tmp_path, vary, wo
     assert not (tmp_path / "cache").exists()  # checked before anything is solved or stored
 
 
+def test_a_bad_spec_leaves_no_sweep_folder_behind(tmp_path):
+    with pytest.raises(InputError):
+        run_sweep(scenario(), {"budget_scale": "1:2"}, out=tmp_path / "new", regions=dataset(), workers=0)
+    assert not (tmp_path / "new").exists()
+
+
 def test_out_must_not_be_a_file(tmp_path):
     target = tmp_path / "results.csv"
     target.write_text("x\n")
