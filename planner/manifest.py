@@ -107,7 +107,8 @@ def check_inputs(summary: dict, where: str) -> list[str]:
     for name, recorded in sorted(summary["manifest"]["inputs"].items()):
         path = Path(name)
         if not path.is_file():
-            raise InputError(f"{name}: input file of the run in {where} is missing (recorded sha256 "
+            relative = "" if path.is_absolute() else " (a relative path: check from the folder the run started in)"
+            raise InputError(f"{name}: input file of the run in {where} is missing{relative} (recorded sha256 "
                              f"{recorded[:12]}...); restore it to check the run.")
         now = file_sha256(path)
         if now != recorded:
