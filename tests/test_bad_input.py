@@ -68,6 +68,11 @@ def bad_regions(edit: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame], layer: str
     return build
 
 
+def folder_in(parent: Path, name: str) -> Path:
+    (parent / name).mkdir()
+    return parent / name
+
+
 def written(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -173,8 +178,8 @@ CASES = [
     # ---- region data (--regions)
     Case("regions-missing", "regions file missing", lambda f: run_args(f, regions=f / "missing.gpkg"),
          ("missing.gpkg", "file not found")),
-    Case("regions-folder", "regions path is a folder", lambda f: run_args(f, regions=f),
-         ("is a folder",)),
+    Case("regions-folder", "regions path is a folder", lambda f: run_args(f, regions=folder_in(f, "maps")),
+         ("maps", "is a folder")),
     Case("regions-not-gpkg", "regions file is not a GeoPackage (text)",
          lambda f: run_args(f, regions=written(f / "r.gpkg", b"hello")),
          ("r.gpkg", "cannot be read as a GeoPackage")),
