@@ -222,12 +222,17 @@ _HIGHS_FAILURES = ("kLoadError", "kModelError", "kPresolveError", "kSolveError",
 
 def _run(highs) -> None:
     """Run HiGHS; a crash or a failure status becomes a ``SolverError`` (exit 4) with one sentence."""
+    import highspy
+
     try:
-        highs.run()
+        ran = highs.run()
     except Exception as error:  # highspy raises several types; the solver, not the input, failed
         raise SolverError(f"HiGHS failed ({type(error).__name__}: {error}); try --solver cbc, and report it with "
                           "the scenario if it persists.") from None
     status = highs.getModelStatus()
+    if ran == highspy.HighsStatus.kError and status.name == "kNotset":
+        raise SolverError("HiGHS refused to run (an option it rejected, e.g. --threads); run with PLANNER_HIGHS_"
+                          "OPTIONS=output_flag=true to see why, or try --solver cbc.")
     if status.name in _HIGHS_FAILURES:
         raise SolverError(f"HiGHS stopped with status {status.name} ({highs.modelStatusToString(status)}); try "
                           "--solver cbc, and report it with the scenario if it persists.")
@@ -278,7 +283,22 @@ def _construct_highs(quiet: bool):
         os.close(saved)
 
 
+#: Threads the HiGHS thread scheduler of this process was last made for (None: HiGHS's own choice).
+_scheduler_threads: list[int | None] = [None]
+
+
+def _thread_scheduler(threads: int | None) -> None:
+    """HiGHS keeps one thread scheduler per process and refuses to run (kError, kNotset) when a later call
+    asks for another number of threads; reset it whenever the number asked for changes."""
+    import highspy
+
+    if threads != _scheduler_threads[0] and hasattr(highspy.Highs, "resetGlobalScheduler"):
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads[0] = threads
+
+
 def _new_highs(options: SolverOptions):
+    _thread_scheduler(options.threads)
     highs = _construct_highs(not options.log)
     highs.setOptionValue("output_flag", bool(options.log))
     highs.setOptionValue("random_seed", int(options.seed))
