@@ -285,6 +285,19 @@ def test_a_solver_stopped_early_with_a_plan_gives_feasible_with_its_gap(monkeypa
     assert "status: feasible" in out and "note: the solver stopped" in out
 
 
+def test_plans_asking_for_different_thread_counts_in_one_process_all_solve():
+    # HiGHS keeps one thread scheduler per process; asking for another count used to end in 'no plan'
+    statuses = [plan(tiny_dataset(WORKERS), tiny_scenario(), threads=threads).status for threads in (None, 1, 2, None)]
+    assert statuses == ["optimal"] * 4
+
+
+def test_highs_refusing_to_run_is_a_solver_error_not_no_plan_in_time(monkeypatch, tiny_files, tmp_path, capsys):
+    monkeypatch.setattr(highspy.Highs, "run", lambda self: highspy.HighsStatus.kError)
+    code = main(tiny_run(tiny_files, tmp_path / "out"))
+    err = capsys.readouterr().err
+    assert code == 4 and len(error_lines(err)) == 1 and "HiGHS refused to run" in err
+
+
 def test_a_solver_error_from_the_api_carries_exit_code_4(monkeypatch):
     monkeypatch.setattr(highspy.Highs, "run", crash)
     with warnings.catch_warnings(), pytest.raises(SolverError) as raised:
