@@ -305,12 +305,30 @@ def _new_highs(options: SolverOptions):
     highs.setOptionValue("mip_rel_gap", float(options.gap))
     if options.threads is not None:
         highs.setOptionValue("threads", int(options.threads))
-    for item in os.environ.get("PLANNER_HIGHS_OPTIONS", "").split(","):
-        if "=" in item:
-            key, value = item.split("=")
-            current = highs.getOptionValue(key)[1]
-            highs.setOptionValue(key, type(current)(value))
+    _environment_options(highs)
     return highs
+
+
+def _environment_options(highs) -> None:
+    """Extra HiGHS options from ``PLANNER_HIGHS_OPTIONS="key=value,..."`` (experiments); bad ones are user errors."""
+    import highspy
+
+    for item in filter(None, os.environ.get("PLANNER_HIGHS_OPTIONS", "").split(",")):
+        key, _, text = (part.strip() for part in item.partition("="))
+        status, current = highs.getOptionValue(key)
+        try:
+            if status != highspy.HighsStatus.kOk or not text:
+                raise ValueError
+            if isinstance(current, bool):
+                if text.lower() not in ("true", "false"):
+                    raise ValueError
+                value = text.lower() == "true"
+            else:
+                value = type(current)(text)
+        except ValueError:
+            raise InputError(f"PLANNER_HIGHS_OPTIONS: {item!r} is not a HiGHS option=value pair of the right type; "
+                             "fix or unset the variable.") from None
+        highs.setOptionValue(key, value)
 
 
 def _set_start(highs, arrays: _Arrays, start: dict[str, float] | None) -> None:
