@@ -298,6 +298,16 @@ def test_highs_refusing_to_run_is_a_solver_error_not_no_plan_in_time(monkeypatch
     assert code == 4 and len(error_lines(err)) == 1 and "HiGHS refused to run" in err
 
 
+@pytest.mark.parametrize("setting", ["nonsense=1", "mip_max_nodes=many", "output_flag=maybe"])
+def test_a_bad_planner_highs_options_variable_is_a_user_error(setting, monkeypatch, tiny_files, tmp_path, capsys):
+    monkeypatch.setenv("PLANNER_HIGHS_OPTIONS", setting)
+    code = main(tiny_run(tiny_files, tmp_path / "out"))
+    err = capsys.readouterr().err
+    assert code == 2 and error_lines(err) == [
+        f"planner: error: PLANNER_HIGHS_OPTIONS: '{setting}' is not a HiGHS option=value pair of the right type; "
+        "fix or unset the variable."]
+
+
 def test_a_solver_error_from_the_api_carries_exit_code_4(monkeypatch):
     monkeypatch.setattr(highspy.Highs, "run", crash)
     with warnings.catch_warnings(), pytest.raises(SolverError) as raised:
