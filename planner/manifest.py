@@ -132,7 +132,10 @@ def rebuild_scenario(summary: dict, where: str) -> Scenario:
 
 
 def recorded_actuals(summary: dict, scenario: Scenario) -> str | None:
-    """The ``--actuals`` file of the run: a recorded input that is neither the dataset nor a scenario file."""
+    """The ``--actuals`` file of the run (recorded as such; older summaries: the recorded input that is neither
+    the dataset nor a scenario file)."""
+    if "actuals" in summary["manifest"]:
+        return summary["manifest"]["actuals"]
     known = {summary["dataset"], scenario.existing_outlets_csv, scenario.actuals_csv}
     others = [name for name in summary["manifest"]["inputs"] if name not in known]
     return others[0] if others else None
@@ -259,6 +262,7 @@ def check_manifest(folder: str | Path, report: Report | None = None,
     with tempfile.TemporaryDirectory(prefix="planner-check-") as scratch:
         result = plan(summary["dataset"], scenario, solver=summary["solver"], time_limit=summary["time_limit"],
                       gap=summary["gap_requested"], actuals=actuals, seed=seed, progress=progress,
+                      threads=summary["manifest"].get("threads"),
                       sites=(folder / "sites.csv").exists())
         rerun = write_results(result, Path(scratch) / "rerun")
         compared, differs = compare_folders(folder, rerun)

@@ -86,13 +86,20 @@ def versions() -> dict[str, str]:
     return found
 
 
-def manifest(dataset: RegionDataset, scenario: Scenario, actuals: str | None, seed: int) -> dict:
-    """What re-creates this plan exactly: input files' hashes, scenario hash, versions, solver seed."""
+def _absolute(path: str | None) -> str | None:
+    return str(Path(path).resolve()) if path and Path(path).is_file() else path or None
+
+
+def manifest(dataset: RegionDataset, scenario: Scenario, actuals: str | None, seed: int,
+             threads: int | None = None) -> dict:
+    """What re-creates this plan exactly: input files' hashes (absolute paths), scenario hash, versions,
+    solver seed and threads, and which input was the ``--actuals`` file."""
     files = {}
     for path in (dataset.source, scenario.existing_outlets_csv, actuals or scenario.actuals_csv):
         if path and Path(path).is_file():
-            files[str(path)] = _file_sha256(path)
-    return {"inputs": files, "scenario_sha256": scenario.sha256(), "versions": versions(), "seed": seed}
+            files[_absolute(path)] = _file_sha256(path)
+    return {"inputs": files, "scenario_sha256": scenario.sha256(), "versions": versions(), "seed": seed,
+            "threads": threads, "actuals": _absolute(actuals)}
 
 
 def _baselines(inputs: PlanInputs, plan: pd.DataFrame, evaluated: dict) -> tuple[dict, dict]:
@@ -232,6 +239,7 @@ def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSol
     spend = evaluated["spend"]
     return {
         "scenario": inputs.scenario.to_dict(), "status": status, "objective": objective,
+        "stopped_early": status != "optimal",
         "objective_unit": "worker-years" if inputs.scenario.objective == "worker_years" else "workers",
         "objective_model": solution.model_objective, "bound": solution.bound, "gap": gap, "gap_requested": options.gap,
         "solver": solution.solver, "time_limit": options.time_limit, "phases": solution.phases,
@@ -242,6 +250,6 @@ def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSol
         "workers_reached_final": evaluated["workers_reached_final"],
         "spend_idr": float(spend["spend"].sum()),
         "binding_budget_years": [int(y) for y in spend.loc[spend["budget_left"] < 0.01 * spend["budget"], "year"]],
-        "baselines": compared, "regions": len(inputs.regions), "dataset": dataset.source,
-        "manifest": manifest(dataset, inputs.scenario, actuals, options.seed),
+        "baselines": compared, "regions": len(inputs.regions), "dataset": _absolute(dataset.source),
+        "manifest": manifest(dataset, inputs.scenario, actuals, options.seed, options.threads),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import tiny_dataset, tiny_scenario
@@ -58,7 +59,8 @@ def test_run_writes_the_tables_and_summary(tiny_files, tmp_path, capsys):
     assert {p.name for p in out.iterdir()} >= {"allocation.csv", "reach.csv", "budget.csv", "summary.json"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["totals"]["gerai"] == 3
-    assert set(summary["manifest"]) == {"inputs", "scenario_sha256", "versions", "seed"}
+    assert set(summary["manifest"]) == {"inputs", "scenario_sha256", "versions", "seed", "threads", "actuals"}
+    assert all(Path(name).is_absolute() for name in summary["manifest"]["inputs"])
     assert "status: optimal" in stdout
 
 

@@ -90,5 +90,5 @@ def test_province_code_must_match_the_region_code(regions):
 
 def test_a_badly_formed_code_shows_the_expected_form(regions):
     regions.loc[0, "region_code"] = "1601"
-    with pytest.raises(InputError, match="codes look like '16.02'"):
+    with pytest.raises(InputError, match=r"codes look like '16\.02'"):
         validate_regions(regions)
