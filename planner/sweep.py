@@ -3,7 +3,9 @@
 ``run_sweep`` turns a base scenario, the keys to vary and a number of Monte Carlo samples into cases
 (``planner.sweep_specs``), solves each with the public ``planner.plan.plan`` (``planner.sweep_exec``: in this
 process, on a LocalCluster or on an existing cluster) and stores each result under its input hash as soon as
-it finishes (``planner.sweep_cache``), so an interrupted sweep resumes where it stopped. Outputs in ``out``:
+it finishes (``planner.sweep_cache``), so an interrupted sweep resumes where it stopped. Plans, infeasible
+scenarios and input errors are stored; ``no_solution`` (time limit, solver failure) and unexpected errors
+are shown in ``sweep.csv`` but tried again on the next run. Outputs in ``out``:
 
 ``sweep.csv``       one row per scenario: one column per varied key (named as the key), ``sample`` and the
                     sampled keys for a Monte Carlo, then status, reason, gap, objective, workers_reached_final,

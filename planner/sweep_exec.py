@@ -69,7 +69,8 @@ def solve_case(dataset: RegionDataset, scenario: Scenario, factors: Sequence[tup
     dict
         ``row`` (status, reason, gap, objective, workers_reached_final, new_gerai, new_kanal, spend_idr,
         baseline_workers_reached_final, baseline_objective), ``gerai_first_year`` (region_code -> year),
-        ``seconds`` and ``cacheable`` (False for unexpected errors, which are retried when the sweep is run again).
+        ``seconds`` and ``cacheable`` (False for ``no_solution`` and unexpected errors, which are retried when the
+        sweep is run again; plans, infeasible scenarios and input errors are final).
     """
     from planner.plan import plan
 
@@ -79,8 +80,8 @@ def solve_case(dataset: RegionDataset, scenario: Scenario, factors: Sequence[tup
                       time_limit=settings.time_limit, gap=settings.gap, threads=settings.threads, seed=settings.seed)
     except InfeasibleError as error:
         record = _failure("infeasible", str(error))
-    except SolverError as error:
-        record = _failure("no_solution", str(error))
+    except SolverError as error:  # a time limit or a solver failure depends on the machine: retried next run
+        record = _failure("no_solution", str(error), cacheable=False)
     except (InputError, PlannerError) as error:
         record = _failure("error", str(error))
     except Exception as error:  # a bug in one scenario must not stop the others
