@@ -340,6 +340,28 @@ def _set_start(highs, arrays: _Arrays, start: dict[str, float] | None) -> None:
                       np.array([v for _, v in known], dtype=float))
 
 
+def _run_lp(highs) -> None:
+    """Run an LP warm-started from the previous round's basis; when the warm simplex fails numerically
+    (it can, after many rows are appended), solve that round again from scratch, then with interior point."""
+    try:
+        _run(highs)
+        return
+    except SolverError:
+        _trace("LP round failed from the warm basis; solving it again from scratch")
+    highs.clearSolver()
+    try:
+        _run(highs)
+        return
+    except SolverError:
+        _trace("LP round failed again; trying interior point")
+    highs.clearSolver()
+    highs.setOptionValue("solver", "ipm")
+    try:
+        _run(highs)
+    finally:
+        highs.setOptionValue("solver", "choose")
+
+
 def _lp_cut_loop(problem: pulp.LpProblem, options: SolverOptions, separate: Separator,
                  max_rounds: int) -> SolveOutcome:
     """LP relaxation with lazy rows: re-solve (warm, rows appended) until the separator adds nothing.
@@ -354,7 +376,7 @@ def _lp_cut_loop(problem: pulp.LpProblem, options: SolverOptions, separate: Sepa
         if options.time_limit is not None:
             highs.setOptionValue("time_limit", _remaining(options, began))
         ran = time.perf_counter()
-        _run(highs)
+        _run_lp(highs)
         ran = time.perf_counter() - ran
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break

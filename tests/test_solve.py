@@ -92,3 +92,13 @@ def test_a_time_limited_national_run_reports_feasible_with_its_gap():
     assert result.status in ("feasible", "optimal")
     if result.status == "feasible":
         assert result.summary["gap"] > 0
+
+
+def test_a_national_lp_round_that_fails_from_its_warm_basis_is_solved_again():
+    # On the default data this scenario's dual simplex failed numerically in LP round 6 after rows were
+    # appended (HiGHS status Not Set); the round is now solved again from scratch.
+    from planner.plan import plan
+    from planner.scenario import load_scenario
+
+    result = plan(None, load_scenario(None, ["budget_scale=1.1", "gerai.radius_km=20"]), threads=1)
+    assert result.status == "optimal" and result.summary["gap"] <= 0.001
