@@ -19,7 +19,7 @@ from planner.inputs import PlanInputs, build_inputs
 from planner.model.explain import explain_infeasibility
 from planner.model.strategy import AllocationSolution, solve_allocation
 from planner.model.variables import count_var_name
-from planner.regions import RegionDataset, load_dataset, validate_regions
+from planner.regions import RegionDataset, as_dataset
 from planner.results import PlanResult, allocation_table
 from planner.scenario import KINDS, Scenario, load_scenario
 from planner.siting import place_sites
@@ -30,16 +30,6 @@ DEFAULT_TIME_LIMIT = 120.0  # seconds: generous; the default scenario proves 0.1
 DEFAULT_GAP = 0.001  # 0.1 %
 SITE_SECONDS_PER_REGION = 5.0
 Progress = Callable[[str], None]
-
-
-def _dataset(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None) -> RegionDataset:
-    if isinstance(regions, RegionDataset):
-        return regions
-    if isinstance(regions, gpd.GeoDataFrame):
-        frame = validate_regions(regions, "regions (GeoDataFrame)")
-        dissolved = frame.dissolve(by=["province_code", "province_name"], aggfunc={"population": "sum"})
-        return RegionDataset(frame, dissolved.reset_index(), None, "GeoDataFrame")
-    return load_dataset(regions)
 
 
 def _scenario(scenario: Scenario | str | Path | None) -> Scenario:
@@ -189,7 +179,7 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     """
     say = progress or (lambda message: None)
     began = time.perf_counter()
-    dataset, scenario = _dataset(regions), _scenario(scenario)
+    dataset, scenario = as_dataset(regions), _scenario(scenario)
     options = SolverOptions(solver, time_limit, gap, threads, seed)
     say(f"building reach curves ({scenario.reach_model} model) for {len(dataset.regions)} regions")
     inputs = build_inputs(dataset, scenario, actuals)

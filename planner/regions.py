@@ -318,6 +318,23 @@ def load_dataset(path: str | Path | None = None) -> RegionDataset:
     return RegionDataset(regions=regions, provinces=provinces, points=points, source=str(resolved))
 
 
+def as_dataset(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None) -> RegionDataset:
+    """A dataset from what a caller has: a RegionDataset (as is), a regions GeoDataFrame (validated;
+    provinces dissolved from it, no points), a path (loaded) or None (the embedded default).
+
+    Examples
+    --------
+    >>> as_dataset(None).source.endswith("indonesia_default.gpkg")
+    True
+    """
+    if isinstance(regions, RegionDataset):
+        return regions
+    if isinstance(regions, gpd.GeoDataFrame):
+        frame = validate_regions(regions, "regions (GeoDataFrame)")
+        return RegionDataset(frame, _provinces_from_regions(frame), None, "GeoDataFrame")
+    return load_dataset(regions)
+
+
 def _provinces_from_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     dissolved = regions.dissolve(by=["province_code", "province_name"], aggfunc={"population": "sum"})
     return dissolved.reset_index()[["province_code", "province_name", "population", "geometry"]]

@@ -34,7 +34,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
-from planner.regions import RegionDataset, load_dataset, validate_regions
+from planner.regions import RegionDataset, as_dataset
 from planner.scenario import Scenario, load_scenario
 from planner.sweep_cache import (
     SolverSettings,
@@ -95,16 +95,6 @@ class SweepResult:
     solved: int = 0
     failed: int = 0
     key_columns: list[str] = field(default_factory=list)
-
-
-def _as_dataset(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None) -> RegionDataset:
-    if isinstance(regions, RegionDataset):
-        return regions
-    if isinstance(regions, gpd.GeoDataFrame):
-        frame = validate_regions(regions, "regions (GeoDataFrame)")
-        provinces = frame.dissolve(by=["province_code", "province_name"], aggfunc={"population": "sum"})
-        return RegionDataset(frame, provinces.reset_index(), None, "GeoDataFrame")
-    return load_dataset(regions)
 
 
 def _check_out(out: str | Path, workers: int | None) -> Path:
@@ -197,7 +187,7 @@ def run_sweep(base_scenario: Scenario | str | Path | None = None,
     """
     out = _check_out(out, workers)
     base = base_scenario if isinstance(base_scenario, Scenario) else load_scenario(base_scenario)
-    dataset = _as_dataset(regions)
+    dataset = as_dataset(regions)
     provinces = sorted(dataset.regions["province_code"].unique())
     checked = check_vary(vary or {}, base, provinces)
     distributions = DEFAULT_DISTRIBUTIONS if distributions is None else tuple(distributions)
