@@ -216,7 +216,7 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     bound = lp.bound if lp.status == "optimal" else None
     saved = _fix_integral_regions(m, lp.values)
     target = None if bound is None else bound * (1.0 - 0.5 * options.gap)
-    start = solve(m.problem, _with(_remaining(options, began), gap=options.gap * 0.25), separate=separator,
+    start = solve(m.problem, _with(_remaining(options, began), gap=options.gap * 0.5), separate=separator,
                   target=target)
     _restore(saved)
     phases.append(_phase("starting_plan", start))
