@@ -9,8 +9,13 @@ candidate sites j::
           x_j in {0, 1},  0 <= y_i <= 1
 
 where ``f_j`` is the weight of demand only site j covers (folded into its coefficient), ``c`` the weight
-covered by existing sites. ``y`` is continuous: at any optimum with binary ``x`` it is integral. A greedy +
-1-opt swap plan (:mod:`planner.siting_heuristic`) is handed to the solver as its starting plan.
+covered by existing sites. ``y`` is continuous: at any optimum with binary ``x`` it is integral.
+
+Pipeline: exact reductions; a greedy + 1-opt swap plan (:mod:`planner.siting_heuristic`); on instances
+with more than ``SMALL_SITES`` kept sites, a Lagrangian bound whose p best-scoring sites give more plans
+(:mod:`planner.siting_bound`) and, unless the bound already proves the best plan optimal, an iterated local
+search and reduced-cost fixing of sites; then the MIP, solved by :func:`planner.solve.solve` with the best
+plan as its start. Status and gap come from the solver's bound (or the Lagrangian bound, if tighter).
 
 Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`coverage_from_points`, :func:`place_sites`.
 """
@@ -163,9 +168,8 @@ def _budget(deadline: float | None, share: float, cap: float) -> float:
     return cap if left is None else min(cap, left)
 
 
-def _options(options: SolverOptions, time_limit: float | None, gap: float | None = None) -> SolverOptions:
-    return SolverOptions(options.solver, time_limit, options.gap if gap is None else gap, options.threads,
-                         options.seed, options.log)
+def _options(options: SolverOptions, time_limit: float | None) -> SolverOptions:
+    return SolverOptions(options.solver, time_limit, options.gap, options.threads, options.seed, options.log)
 
 
 def _threshold(reduced: Reduced, value: float) -> float:
@@ -218,8 +222,8 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, stats: 
         if _proven(reduced, lag.value, lag.bound):
             stats["heuristic_seconds"] = time.perf_counter() - clock
             return [plan], lag
-    if levers.start and large:
-        plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 5.0))
+    if levers.start and large:  # stops early after 50 kicks without gain
+        plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 30.0))
         stats["local_search_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
     stats["heuristic_seconds"] = time.perf_counter() - clock
     return [plan], lag

@@ -236,6 +236,9 @@ def place(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str, float
         solves += region_solves
     result = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
     result = result.astype({"year": np.int64, "workers_covered": float, "lon": float, "lat": float})
+    rank = {kind: position for position, kind in enumerate(_kinds(result["kind"].unique()))}
+    result = result.sort_values(["region_code", "year", "kind", "site_id"], kind="stable",
+                                key=lambda c: c.map(rank) if c.name == "kind" else c).reset_index(drop=True)
     result.attrs["solves"] = pd.DataFrame(solves, columns=["region_code", "kind", "year", "p", "status", "gap",
                                                            "objective"])
     return result
