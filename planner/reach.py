@@ -161,21 +161,29 @@ def points_share_grid(points: pd.DataFrame, radius_km: dict[str, float], max_cou
         people on them) are left out, for the caller to fill from the areal model.
     """
     caps = max_count.pivot_table(index="region_code", columns="kind", values="max_total", aggfunc="max")
-    frames = []
-    for code, group in points.groupby("region_code", sort=True):
-        total = group["population"].sum()
+    columns = {"region_code": [], "n_gerai": [], "n_kanal": [], "share": []}
+    lon_all, lat_all = points["lon"].to_numpy(float), points["lat"].to_numpy(float)
+    people_all = points["population"].to_numpy(float)
+    for code, rows in points.groupby("region_code", sort=True).indices.items():
+        weights = people_all[rows]
+        total = weights.sum()
         if code not in caps.index or total <= 0:
             continue
-        lon, lat = group["lon"].to_numpy(float), group["lat"].to_numpy(float)
+        lon, lat = lon_all[rows], lat_all[rows]
         distance = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
         covers = {kind: distance <= radius_km[kind] for kind in KINDS}
         max_gerai, max_kanal = int(caps.loc[code, "gerai"]), int(caps.loc[code, "kanal"])
-        table = sequential_greedy_table(group["population"].to_numpy(float), covers, max_gerai, max_kanal) / total
+        table = sequential_greedy_table(weights, covers, max_gerai, max_kanal) / total
         n_gerai, n_kanal = np.meshgrid(np.arange(max_gerai + 1), np.arange(max_kanal + 1), indexing="ij")
-        frames.append(pd.DataFrame({"region_code": code, "n_gerai": n_gerai.ravel(), "n_kanal": n_kanal.ravel(),
-                                    "share": np.minimum(table.ravel(), 1.0)}))
-    columns = ["region_code", "n_gerai", "n_kanal", "share"]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+        columns["region_code"].append(np.full(n_gerai.size, code, dtype=object))
+        columns["n_gerai"].append(n_gerai.ravel())
+        columns["n_kanal"].append(n_kanal.ravel())
+        columns["share"].append(np.minimum(table.ravel(), 1.0))
+    if not columns["share"]:
+        return pd.DataFrame(columns=list(columns))
+    frame = pd.DataFrame({key: np.concatenate(value) for key, value in columns.items()})
+    frame["region_code"] = frame["region_code"].astype(str)
+    return frame
 
 
 def combine_kinds(curves: pd.DataFrame) -> pd.DataFrame:
@@ -262,20 +270,24 @@ def envelope_planes(grid: pd.DataFrame, tolerance: float = 1e-9) -> tuple[pd.Dat
         Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``, ``envelope``: the envelope at every
         grid point (equal to ``share`` where the table is concave).
     """
-    frames, envelopes = [], []
-    for code, group in grid.groupby("region_code", sort=True):
-        points = group[["n_gerai", "n_kanal", "share"]].to_numpy(float)
+    grid = grid.sort_values(["region_code", "n_gerai", "n_kanal"]).reset_index(drop=True)
+    points_all = grid[["n_gerai", "n_kanal", "share"]].to_numpy(float)
+    codes, planes_out, envelope_all = [], [], np.empty(len(grid))
+    for code, rows in grid.groupby("region_code", sort=True).indices.items():
+        points = points_all[rows]
         planes = _upper_planes(points)
         values = planes[:, 0][None, :] + points[:, :2] @ planes[:, 1:].T
         envelope = values.min(axis=1)
-        needed = np.unique(np.argmin(values, axis=1))  # planes that bind at some grid point
-        tight = np.abs(values - envelope[:, None]) <= tolerance
-        needed = np.flatnonzero(tight.any(axis=0)) if len(needed) else needed
-        frames.append(pd.DataFrame({"region_code": code, "plane": np.arange(len(needed)),
-                                    "intercept": planes[needed, 0], "slope_gerai": planes[needed, 1],
-                                    "slope_kanal": planes[needed, 2]}))
-        envelopes.append(group.assign(envelope=np.maximum(envelope, group["share"].to_numpy())))
-    return pd.concat(frames, ignore_index=True), pd.concat(envelopes, ignore_index=True)
+        needed = np.flatnonzero((np.abs(values - envelope[:, None]) <= tolerance).any(axis=0))  # binding somewhere
+        planes_out.append(planes[needed])
+        codes.append(np.full(len(needed), code, dtype=object))
+        envelope_all[rows] = np.maximum(envelope, points[:, 2])
+    stacked = np.concatenate(planes_out)
+    counts = [len(p) for p in planes_out]
+    planes = pd.DataFrame({"region_code": np.concatenate(codes).astype(str),
+                           "plane": np.concatenate([np.arange(n) for n in counts]),
+                           "intercept": stacked[:, 0], "slope_gerai": stacked[:, 1], "slope_kanal": stacked[:, 2]})
+    return planes, grid.assign(envelope=envelope_all)
 
 
 def share_lookup(grid: pd.DataFrame, counts: pd.DataFrame) -> np.ndarray:
