@@ -495,11 +495,10 @@ def _cbc_outcome(work: pulp.LpProblem, log: str, options: SolverOptions, seconds
     values = {v.name: float(v.varValue or 0.0) for v in work.variables()}
     objective = float(pulp.value(work.objective))
     bound_match = _CBC_BOUND.search(log)
-    sign = -1.0 if pulp_compat.is_maximize(work) else 1.0
     bound = objective if "optimal" in result else None
     if bound_match and "optimal" not in result:
-        try:  # CBC minimises; a maximisation's bound appears negated in its log
-            bound = sign * float(bound_match.group(1)) if sign < 0 else float(bound_match.group(1))
+        try:
+            bound = float(bound_match.group(1))  # CBC prints it in the problem's own sense ("Upper bound" for max)
         except ValueError:
             bound = None
     gap = relative_gap(objective, bound)

@@ -102,3 +102,18 @@ def test_a_national_lp_round_that_fails_from_its_warm_basis_is_solved_again():
 
     result = plan(None, load_scenario(None, ["budget_scale=1.1", "gerai.radius_km=20"]), threads=1)
     assert result.status == "optimal" and result.summary["gap"] <= 0.001
+
+
+def test_a_time_limited_cbc_maximisation_reports_its_bound_above_the_plan():
+    rng = np.random.default_rng(0)
+    problem = pulp.LpProblem("multi_knapsack", pulp.LpMaximize)
+    items = [pulp.LpVariable(f"x{i}", 0, 1, cat=pulp.LpInteger) for i in range(300)]
+    weights, values = rng.integers(100, 1000, (5, 300)), rng.integers(100, 1000, 300)
+    problem += pulp.lpSum(float(v) * x for v, x in zip(values, items, strict=True))
+    for k in range(5):
+        problem += pulp.lpSum(float(w) * x for w, x in zip(weights[k], items, strict=True)) <= float(
+            weights[k].sum() / 3), f"c{k}"
+    outcome = solve(problem, SolverOptions("cbc", time_limit=0.5))
+    assert outcome.status in ("feasible", "optimal")  # stopped by the limit here (measured: gap 0.24 %)
+    assert outcome.bound >= outcome.objective - 1e-6
+    assert 0 <= outcome.gap < 0.05
