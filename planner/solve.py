@@ -18,7 +18,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pulp
@@ -52,6 +52,8 @@ class SolverOptions:
         Solver random seed (fixed, for reproducible runs).
     log : bool
         Print the solver log to stdout.
+    highs_options : tuple of (str, value)
+        Further HiGHS options for this kind of model, e.g. ``(("mip_allow_restart", False),)``.
     """
 
     solver: str = "highs"
@@ -60,6 +62,11 @@ class SolverOptions:
     threads: int | None = None
     seed: int = 0
     log: bool = False
+    highs_options: tuple[tuple[str, float | int | bool | str], ...] = ()
+
+    def with_(self, **changes) -> SolverOptions:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
 
     def __post_init__(self) -> None:
         if self.solver not in SOLVERS:
@@ -305,6 +312,8 @@ def _new_highs(options: SolverOptions):
     highs.setOptionValue("mip_rel_gap", float(options.gap))
     if options.threads is not None:
         highs.setOptionValue("threads", int(options.threads))
+    for key, value in options.highs_options:
+        highs.setOptionValue(key, value)
     _environment_options(highs)
     return highs
 
@@ -514,7 +523,7 @@ def _solve_lazy(problem: pulp.LpProblem, options: SolverOptions, start: dict[str
     outcome = None
     for _ in range(max_rounds):  # CBC: re-solve the PuLP problem with the added rows
         remaining = _remaining(options, began)
-        round_options = SolverOptions("cbc", remaining, options.gap, options.threads, options.seed, options.log)
+        round_options = options.with_(solver="cbc", time_limit=remaining)
         outcome = _solve_cbc(problem, round_options, start, False)
         if not outcome.has_solution:
             break
@@ -577,7 +586,7 @@ def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
     """
     options = options or SolverOptions()
     if options.solver == "highs" and not highs_available():  # options made before highspy went missing
-        options = SolverOptions("cbc", options.time_limit, options.gap, options.threads, options.seed, options.log)
+        options = options.with_(solver="cbc")
     if separate is not None and relax:
         outcome = _lp_cut_loop(problem, options, separate, max_rounds)
     elif separate is not None:
@@ -619,5 +628,5 @@ def solve_fixed_lp(problem: pulp.LpProblem, fixed: dict[str, float], options: So
         if arrays.integer[j]:
             value = float(round(fixed.get(name, 0.0)))
             arrays.col_lower[j] = arrays.col_upper[j] = value
-    return _solve_highs(arrays, SolverOptions("highs", options.time_limit, 0.0, options.threads, options.seed),
+    return _solve_highs(arrays, options.with_(solver="highs", gap=0.0),
                         None, relax=True)

@@ -142,11 +142,11 @@ def _remaining(options: SolverOptions, began: float) -> SolverOptions:
     if options.time_limit is None:
         return options
     left = max(options.time_limit - (time.perf_counter() - began), 0.05)
-    return SolverOptions(options.solver, left, options.gap, options.threads, options.seed, options.log)
+    return options.with_(time_limit=left)
 
 
 def _with(options: SolverOptions, **changes) -> SolverOptions:
-    return SolverOptions(**{**options.__dict__, **changes})
+    return options.with_(**changes)
 
 
 def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOptions, began: float,
