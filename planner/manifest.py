@@ -13,7 +13,6 @@ Not recorded, so taken as the solver's default: the number of threads. A run tha
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import InputError, ReproducibilityError
+from planner.hashing import file_sha256
 from planner.plan import versions
 from planner.scenario import Scenario, scenario_from_dict
 
@@ -51,15 +51,6 @@ class ManifestCheck:
     def identical(self) -> bool:
         """True when every compared file is identical."""
         return not self.differs
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_summary(folder: str | Path) -> dict:

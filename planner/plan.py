@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import pandas as pd
 from planner import baselines
 from planner.errors import InfeasibleError, SolverError
 from planner.evaluate import evaluate
+from planner.hashing import file_sha256
 from planner.inputs import PlanInputs, build_inputs
 from planner.model.explain import explain_infeasibility
 from planner.model.strategy import AllocationSolution, solve_allocation
@@ -57,14 +57,6 @@ def plan_from_solution(inputs: PlanInputs, solution: AllocationSolution) -> pd.D
     return pd.DataFrame(rows, columns=["region_code", "kind", "year", "new"])
 
 
-def _file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def versions() -> dict[str, str]:
     """Versions of planner, Python and the libraries that decide a plan."""
     found = {"python": platform.python_version()}
@@ -87,7 +79,7 @@ def manifest(dataset: RegionDataset, scenario: Scenario, actuals: str | None, se
     files = {}
     for path in (dataset.source, scenario.existing_outlets_csv, actuals or scenario.actuals_csv):
         if path and Path(path).is_file():
-            files[_absolute(path)] = _file_sha256(path)
+            files[_absolute(path)] = file_sha256(path)
     return {"inputs": files, "scenario_sha256": scenario.sha256(), "versions": versions(), "seed": seed,
             "threads": threads, "actuals": _absolute(actuals)}
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.hashing import file_sha256
 from planner.regions import RegionDataset
 from planner.scenario import Scenario
 
@@ -52,14 +53,6 @@ class SolverSettings:
     seed: int = 0
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _frame_sha256(frame: pd.DataFrame | None, digest: hashlib._Hash) -> None:
     if frame is None:
         digest.update(b"none")
@@ -76,7 +69,7 @@ def dataset_sha256(dataset: RegionDataset) -> str:
     """The region data's hash: its file's sha256 when it came from a file, else a hash of its content."""
     source = Path(dataset.source)
     if source.is_file():
-        return _file_sha256(source)
+        return file_sha256(source)
     digest = hashlib.sha256(b"content:")
     for frame in (dataset.regions, dataset.provinces, dataset.points):
         _frame_sha256(frame, digest)
