@@ -78,12 +78,6 @@ class PlanInputs:
         unlimited = ((capacity["gerai"] <= 0) & (n_gerai > 0)) | ((capacity["kanal"] <= 0) & (n_kanal > 0))
         return np.where(unlimited, np.inf, limit)
 
-    @property
-    def actual_years(self) -> tuple[int, ...]:
-        """Years fixed by actuals (re-planning)."""
-        exact = self.locks[self.locks["exact"]]
-        return tuple(sorted(int(y) for y in exact["year"].unique()))
-
 
 def default_existing_outlets(regions: pd.DataFrame, total: int) -> pd.DataFrame:
     """The default assumption for the gerai open before the plan (their locations are not public).

@@ -83,13 +83,11 @@ def _reach(inputs: PlanInputs, counts: pd.DataFrame, reach: pd.DataFrame) -> lis
     problems = []
     over = reach[reach["workers_reached"] > reach["workers_informal"] * (1 + SHARE_TOLERANCE)]
     problems += [f"reach {row.region_code} {row.year}: more workers reached than exist" for row in over.itertuples()]
-    capacity = {kind: inputs.scenario.kind(kind).service_capacity_workers for kind in KINDS}
-    if all(capacity.values()):
-        wide = counts.pivot_table(index=["region_code", "year"], columns="kind", values="cumulative")
-        limit = wide["gerai"] * capacity["gerai"] + wide["kanal"] * capacity["kanal"]
-        joined = reach.set_index(["region_code", "year"])["workers_reached"]
-        bad = joined[joined > limit.reindex(joined.index) * (1 + SHARE_TOLERANCE) + 1.0]
-        problems += [f"service capacity {code} {year}: reach above capacity" for code, year in bad.index]
+    wide = counts.pivot_table(index=["region_code", "year"], columns="kind", values="cumulative")
+    limit = pd.Series(inputs.service_limit(wide["gerai"].to_numpy(), wide["kanal"].to_numpy()), index=wide.index)
+    reached = reach.set_index(["region_code", "year"])["workers_reached"]
+    bad = reached[reached > limit.reindex(reached.index) * (1 + SHARE_TOLERANCE) + 1.0]
+    problems += [f"service capacity {code} {year}: reach above capacity" for code, year in bad.index]
     return problems
 
 
