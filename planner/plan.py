@@ -38,22 +38,16 @@ def _scenario(scenario: Scenario | str | Path | None) -> Scenario:
 
 def plan_from_solution(inputs: PlanInputs, solution: AllocationSolution) -> pd.DataFrame:
     """New openings ``region_code, kind, year, new`` read from the solution's count variables."""
+    existing = inputs.existing.groupby(["region_code", "kind"])["count"].sum()
     rows = []
     for code in inputs.regions["region_code"]:
         for kind in KINDS:
-            previous = None
+            previous = int(existing.get((code, kind), 0))  # N[t0-1] = existing outlets
             for year in inputs.years:
                 value = round(solution.values.get(count_var_name(code, kind, year), 0.0))
-                if previous is not None and value - previous:
+                if value != previous:
                     rows.append((code, kind, year, int(value - previous)))
                 previous = value
-    first = inputs.existing.groupby(["region_code", "kind"])["count"].sum()
-    for code in inputs.regions["region_code"]:
-        for kind in KINDS:
-            value = round(solution.values.get(count_var_name(code, kind, inputs.years[0]), 0.0))
-            opened = int(value - first.get((code, kind), 0))
-            if opened:
-                rows.append((code, kind, inputs.years[0], opened))
     return pd.DataFrame(rows, columns=["region_code", "kind", "year", "new"])
 
 
