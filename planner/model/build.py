@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pulp
 
@@ -11,7 +13,8 @@ from planner.model.variables import AllocationModel, add_count_variables, add_re
 from planner.pulp_compat import affine
 
 
-def build_model(inputs: PlanInputs, planes: pd.DataFrame | None = None, elastic: bool = False) -> AllocationModel:
+def build_model(inputs: PlanInputs, planes: pd.DataFrame | None = None,
+                slack_weight: Callable[[str, object], float] | None = None) -> AllocationModel:
     """Build the allocation model.
 
     Parameters
@@ -21,18 +24,20 @@ def build_model(inputs: PlanInputs, planes: pd.DataFrame | None = None, elastic:
     planes : pandas.DataFrame, optional
         Subset of ``inputs.planes`` to add as reach rows (the rest are added on demand by the solve loop);
         default all planes.
-    elastic : bool
-        Build the elastic variant: every hard rule gets a non-negative slack and the objective minimises the
-        total slack (used to explain an infeasible scenario).
+    slack_weight : callable, optional
+        Build the elastic variant: every hard rule gets a non-negative slack, weighted by
+        ``slack_weight(family, key)``, and the objective minimises the weighted slack (used to explain an
+        infeasible scenario).
 
     Returns
     -------
     AllocationModel
     """
+    elastic = slack_weight is not None
     sense = pulp.LpMinimize if elastic else pulp.LpMaximize
     problem = pulp.LpProblem(f"allocation_{inputs.scenario.name}".replace("-", "_"), sense)
     m = AllocationModel(problem, add_count_variables(problem, inputs), add_reach_variables(problem, inputs),
-                        elastic=elastic)
+                        slack_weight=slack_weight)
     c.add_monotone_constraints(m, inputs)
     if not elastic:
         c.add_reach_constraints(m, inputs, planes)

@@ -65,7 +65,7 @@ def add_target_constraints(m: AllocationModel, inputs: PlanInputs) -> None:
         rhs = rules.target + float(rows["existing"].sum())
         terms = [(v, 1.0) for v in rows["var"]]
         if rules.target_mode == "exact":
-            terms += m.slack("target", kind, 1.0)
+            terms += m.slack("target", kind)
         m.add("target", kind, pulp.LpConstraint(affine(terms), EQ if rules.target_mode == "exact" else LE, rhs=rhs))
 
 
@@ -97,7 +97,7 @@ def add_budget_constraints(m: AllocationModel, inputs: PlanInputs) -> None:
             if carried is not None:
                 terms.append((carried, -1.0))
             carried = carry
-        terms += [(v, -c) for v, c in m.slack("budget", year, 1.0)]  # slack in IDR bn weighs like an outlet
+        terms += [(v, -c) for v, c in m.slack("budget", year)]  # slack in IDR bn (budget rows are in bn)
         m.add("budget", year, pulp.LpConstraint(affine(terms, constant), LE, rhs=budgets[year] / IDR_PER_UNIT))
 
 
@@ -109,7 +109,7 @@ def add_rollout_constraints(m: AllocationModel, inputs: PlanInputs) -> None:
             new, const = _new_terms(row, 1.0)
             terms += new
             constant += const
-        terms += [(v, -c) for v, c in m.slack("rollout", (kind, year), 1.0)]
+        terms += [(v, -c) for v, c in m.slack("rollout", (kind, year))]
         m.add("rollout", (kind, year), pulp.LpConstraint(
             affine(terms, constant), LE, rhs=inputs.scenario.kind(kind).rollout_per_year))
 
@@ -123,7 +123,7 @@ def add_province_floor_constraints(m: AllocationModel, inputs: PlanInputs) -> No
     province = inputs.regions.set_index("region_code")["province_code"]
     last = m.counts[(m.counts["year"] == inputs.years[-1]) & (m.counts["kind"] == "gerai")]
     for code, rows in last.groupby(last["region_code"].map(province), sort=True):
-        terms = [(v, 1.0) for v in rows["var"]] + m.slack("province_floor", code, 1.0)
+        terms = [(v, 1.0) for v in rows["var"]] + m.slack("province_floor", code)
         m.add("province_floor", code, pulp.LpConstraint(affine(terms), GE, rhs=float(floor)))
 
 
@@ -169,7 +169,7 @@ def add_lock_constraints(m: AllocationModel, inputs: PlanInputs) -> None:
         row = counts[(lock.region_code, lock.kind, int(lock.year))]
         new, constant = _new_terms(row, 1.0)
         family = "actual" if lock.exact else "lock"
-        slack = m.slack(family, (lock.region_code, lock.kind, lock.year), 1.0)
+        slack = m.slack(family, (lock.region_code, lock.kind, lock.year))
         m.add(family, (lock.region_code, lock.kind, lock.year), pulp.LpConstraint(
             affine(new + slack, constant), EQ if lock.exact else GE, rhs=float(lock.count)))
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from planner.inputs import PlanInputs
 from planner.model.build import build_model
-from planner.model.constraints import slack_penalty_terms
-from planner.pulp_compat import affine
 from planner.solve import SolverOptions, solve
 
 MEANINGFUL_SLACK = 0.05  # IDR bn or outlets: smaller slack is solver noise
@@ -62,15 +60,14 @@ def explain_infeasibility(inputs: PlanInputs, time_limit: float = 60.0) -> list[
     list of str
         Most important first (budget years in order); empty if the elastic model needs no slack.
     """
-    m = build_model(inputs, elastic=True)
     last = inputs.years[-1]
-    for family, keys in m.slacks.items():
-        for key, (variable, _) in keys.items():
-            weight = WEIGHTS.get(family, 1.0)
-            if family == "budget":  # money needed later is cheaper: the answer says how much is needed by when
-                weight *= 1.0 + 0.01 * (last - int(key))
-            m.slacks[family][key] = (variable, weight)
-    m.problem.setObjective(affine(slack_penalty_terms(m)))
+
+    def weight(family: str, key: object) -> float:
+        if family == "budget":  # money needed later is cheaper: the answer says how much is needed by when
+            return WEIGHTS[family] * (1.0 + 0.01 * (last - int(key)))
+        return WEIGHTS.get(family, 1.0)
+
+    m = build_model(inputs, slack_weight=weight)
     outcome = solve(m.problem, SolverOptions(time_limit=time_limit))
     if not outcome.has_solution:
         return ["the rules conflict in a way the elastic model could not resolve; check caps, locks and targets"]

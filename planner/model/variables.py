@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,7 +29,10 @@ class AllocationModel:
     registry : dict
         family -> key -> constraint name, so duals and slacks come back as tables without parsing names.
     slacks : dict
-        Elastic models only: family -> key -> (slack variable, unit, description).
+        Elastic models only: family -> key -> (slack variable, penalty weight per unit of slack).
+    slack_weight : callable or None
+        Elastic models only: ``(family, key) -> penalty weight`` of one unit of a row's slack (IDR bn for
+        budget rows, outlets for the others); None builds the ordinary model, without slacks.
     """
 
     problem: pulp.LpProblem
@@ -36,18 +40,14 @@ class AllocationModel:
     reached: pd.DataFrame
     registry: dict[str, dict[object, str]] = field(default_factory=dict)
     slacks: dict[str, dict[object, tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
-    elastic: bool = False
+    slack_weight: Callable[[str, object], float] | None = None
 
-    def slack(self, family: str, key: object, scale: float) -> list[tuple[pulp.LpVariable, float]]:
-        """Terms of a non-negative slack for this row in an elastic model (none otherwise).
-
-        ``scale`` converts one unit of the row (IDR, outlets) into the penalty unit, so that violations of
-        different families are comparable (1 billion IDR ~ 1 outlet).
-        """
-        if not self.elastic:
+    def slack(self, family: str, key: object) -> list[tuple[pulp.LpVariable, float]]:
+        """Terms of a non-negative slack for this row in an elastic model (none otherwise)."""
+        if self.slack_weight is None:
             return []
         variable = pulp.LpVariable(f"slack_{family}__{_safe(key)}", 0.0)
-        self.slacks.setdefault(family, {})[key] = (variable, scale)
+        self.slacks.setdefault(family, {})[key] = (variable, self.slack_weight(family, key))
         return [(variable, 1.0)]
 
     def add(self, family: str, key: object, constraint: pulp.LpConstraint) -> None:
