@@ -36,7 +36,8 @@ from planner import pulp_compat, siting_place
 from planner.errors import InputError
 from planner.siting_bound import fixings, lagrangian
 from planner.siting_coverage import coverage_from_points, coverage_matrix
-from planner.siting_heuristic import covered_weight, greedy_swap, iterated_swap
+from planner.siting_heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
+from planner.siting_lp import lp_multipliers
 from planner.siting_reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
 from planner.solve import SolveOutcome, SolverOptions, solve
 
@@ -210,12 +211,34 @@ def _proven(reduced: Reduced, value: float, bound: float) -> bool:
         or bound - value <= 1e-9 * max(1.0, abs(bound))
 
 
-def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, stats: dict) -> tuple[list, object]:
-    """Greedy + swap plan, Lagrangian bound and plans, iterated local search: (plans, Lagrangian result)."""
+def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOptions, stats: dict):
+    """The Lagrangian result at the LP's optimal multipliers when it beats the subgradient's ``lag``."""
+    clock = time.perf_counter()
+    multipliers = lp_multipliers(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.2, 60.0),
+                                 options.threads)
+    stats["lp_seconds"] = time.perf_counter() - clock
+    if multipliers is None:
+        return lag
+    at_lp = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, lag.plan,
+                       time_budget=_budget(deadline, 0.05, 2.0), step=_threshold(reduced, 0.0),
+                       multipliers=multipliers, max_iterations=100)
+    stats["lp_bound"] = at_lp.bound
+    return at_lp if at_lp.lagrangian < lag.lagrangian else lag
+
+
+def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options: SolverOptions,
+               stats: dict) -> tuple[list, object]:
+    """Plans and a bound before the MIP: (plans, Lagrangian result or None).
+
+    Greedy + swap; on large instances the subgradient Lagrangian bound, then either (bound = all demand)
+    the row-weighting search for a full cover, or the LP's optimal multipliers and an iterated local search.
+    """
     clock = time.perf_counter()
     plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
     stats["greedy_swap_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
     lag, large = None, reduced.matrix.shape[1] > SMALL_SITES
+    total = reduced.constant + float(reduced.weights.sum())
+    full_cover_possible = False
     if levers.bound and large:
         step = _threshold(reduced, 0.0)
         lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
@@ -225,7 +248,16 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, stats: 
         if _proven(reduced, lag.value, lag.bound):
             stats["heuristic_seconds"] = time.perf_counter() - clock
             return [plan], lag
-    if levers.start and large:  # stops early after 50 kicks without gain
+        full_cover_possible = lag.bound >= total - 1e-9 * max(1.0, total)
+        if not full_cover_possible:
+            lag = _lp_bound(reduced, lag, deadline, options, stats)
+            if lag.value > stats["lagrangian_value"]:
+                plan = lag.plan
+            stats["lagrangian_bound"] = lag.bound
+    if levers.start and large and full_cover_possible:
+        plan = cover_all(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.6, 120.0))
+        stats["cover_all_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+    elif levers.start and large and not (lag is not None and _proven(reduced, lag.value, lag.bound)):
         plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 30.0))
         stats["local_search_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
     stats["heuristic_seconds"] = time.perf_counter() - clock
@@ -240,7 +272,7 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
     stats: dict = {}
     sub, opened, bound, plans, value = reduced, np.zeros(0, dtype=np.int64), None, [], None
     if levers.start or levers.bound:
-        positions, lag = _incumbent(reduced, levers, deadline, stats)
+        positions, lag = _incumbent(reduced, levers, deadline, options, stats)
         plans = [reduced.sites[plan] for plan in positions]
         if lag is not None:
             bound = lag.bound

