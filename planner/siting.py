@@ -12,10 +12,13 @@ where ``f_j`` is the weight of demand only site j covers (folded into its coeffi
 covered by existing sites. ``y`` is continuous: at any optimum with binary ``x`` it is integral.
 
 Pipeline: exact reductions; a greedy + 1-opt swap plan (:mod:`planner.siting_heuristic`); on instances
-with more than ``SMALL_SITES`` kept sites, a Lagrangian bound whose p best-scoring sites give more plans
-(:mod:`planner.siting_bound`) and, unless the bound already proves the best plan optimal, an iterated local
-search and reduced-cost fixing of sites; then the MIP, solved by :func:`planner.solve.solve` with the best
-plan as its start. Status and gap come from the solver's bound (or the Lagrangian bound, if tighter).
+with more than ``SMALL_SITES`` kept sites, a subgradient Lagrangian bound whose p best-scoring sites give more
+plans (:mod:`planner.siting_bound`). When that bound still allows every demand point to be covered, a
+row-weighting search looks for a full cover (which the bound then proves optimal). Otherwise the LP
+relaxation, solved by interior point (:mod:`planner.siting_lp`), gives the optimal multipliers, hence the LP
+bound and stronger reduced-cost fixing of sites, and an iterated local search improves the plan. Unless the
+bound already proves the best plan optimal, the MIP is then solved by :func:`planner.solve.solve` with the
+best plan as its start. Status and gap come from the solver's bound (or the Lagrangian bound, if tighter).
 
 Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`coverage_from_points`, :func:`place_sites`.
 """
