@@ -40,9 +40,9 @@ from planner.errors import InputError
 from planner.siting_bound import fixings, lagrangian
 from planner.siting_coverage import coverage_from_points, coverage_matrix
 from planner.siting_heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
-from planner.siting_lp import lp_multipliers
+from planner.siting_lp import LPSolution, lp_solution
 from planner.siting_reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
-from planner.solve import SolveOutcome, SolverOptions, solve
+from planner.solve import SolveOutcome, SolverOptions, highs_available, solve
 
 #: Reduced instances with at most this many candidate sites go from greedy + swap straight to the MIP
 #: (the Lagrangian bound and the iterated local search cost more than they save there).
@@ -214,19 +214,43 @@ def _proven(reduced: Reduced, value: float, bound: float) -> bool:
         or bound - value <= 1e-9 * max(1.0, abs(bound))
 
 
-def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOptions, stats: dict):
-    """The Lagrangian result at the LP's optimal multipliers when it beats the subgradient's ``lag``."""
+def _lp_neighbourhood(reduced: Reduced, lp: LPSolution, scores: np.ndarray, options: SolverOptions,
+                      levers: Levers, deadline: float | None, stats: dict) -> np.ndarray | None:
+    """Best plan among the sites the LP uses and the best-scoring others (a small MIP, short time limit).
+
+    Returns column positions of ``reduced``, or None when the small MIP found no plan in its time.
+    """
     clock = time.perf_counter()
-    multipliers = lp_multipliers(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.2, 60.0),
-                                 options.threads)
+    n_sites = reduced.matrix.shape[1]
+    candidates = lp.sites > 1e-6
+    candidates[np.argsort(-scores, kind="stable")[:min(n_sites, 4 * reduced.p + 100)]] = True
+    sub = restrict(reduced, ~candidates, np.zeros(n_sites, dtype=bool), levers)
+    budget = _budget(deadline, 0.1, 10.0)
+    chosen, _ = _mip(sub, [], options, levers, time.perf_counter() + budget)
+    stats.update(neighbourhood_sites=int(candidates.sum()), neighbourhood_seconds=time.perf_counter() - clock)
+    if chosen is None:
+        return None
+    position = {site: j for j, site in enumerate(reduced.sites)}
+    plan = np.array(sorted(position[site] for site in chosen), dtype=np.int64)
+    return plan if len(plan) == reduced.p else None
+
+
+def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOptions, levers: Levers,
+              stats: dict) -> tuple[object, np.ndarray | None]:
+    """The Lagrangian result at the LP's optimal multipliers when it beats the subgradient's ``lag``, and
+    the plan of :func:`_lp_neighbourhood` (None when not run or not found)."""
+    clock = time.perf_counter()
+    lp = lp_solution(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.2, 60.0), options.threads)
     stats["lp_seconds"] = time.perf_counter() - clock
-    if multipliers is None:
-        return lag
+    if lp is None:
+        return lag, None
     at_lp = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, lag.plan,
                        time_budget=_budget(deadline, 0.05, 2.0), step=_threshold(reduced, 0.0),
-                       multipliers=multipliers, max_iterations=100)
+                       multipliers=lp.multipliers, max_iterations=100)
     stats["lp_bound"] = at_lp.bound
-    return at_lp if at_lp.lagrangian < lag.lagrangian else lag
+    best = at_lp if at_lp.lagrangian < lag.lagrangian else lag
+    plan = _lp_neighbourhood(reduced, lp, best.scores, options, levers, deadline, stats) if levers.start else None
+    return best, plan
 
 
 def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options: SolverOptions,
@@ -245,7 +269,8 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
     if levers.bound and large:
         step = _threshold(reduced, 0.0)
         lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
-                         time_budget=_budget(deadline, 0.1, 5.0), step=step)
+                         time_budget=_budget(deadline, 0.1, 5.0), step=step,
+                         max_iterations=150 if highs_available() else 400)  # the LP gives the exact bound
         plan = lag.plan
         stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations)
         if _proven(reduced, lag.value, lag.bound):
@@ -253,10 +278,12 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
             return [plan], lag
         full_cover_possible = lag.bound >= total - 1e-9 * max(1.0, total)
         if not full_cover_possible:
-            lag = _lp_bound(reduced, lag, deadline, options, stats)
-            if lag.value > stats["lagrangian_value"]:
-                plan = lag.plan
+            lag, near = _lp_bound(reduced, lag, deadline, options, levers, stats)
+            candidates = [plan, lag.plan] + ([near] if near is not None else [])
+            plan = max(candidates, key=lambda c: covered_weight(reduced.matrix, reduced.weights, c))
             stats["lagrangian_bound"] = lag.bound
+            stats["neighbourhood_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights,
+                                                                             plan)
     if levers.start and large and full_cover_possible:
         plan = cover_all(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.6, 120.0))
         stats["cover_all_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)

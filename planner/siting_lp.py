@@ -14,6 +14,8 @@ LP (reduced demand rows i, candidate columns j)::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -21,9 +23,25 @@ from planner.errors import SolverError
 from planner.solve import SolverOptions, highs_available, new_highs, run_highs
 
 
-def lp_multipliers(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: float | None,
-                   threads: int | None = None) -> np.ndarray | None:
-    """Duals of the cover rows at the LP optimum, clipped to [0, w_i]; None when they cannot be had.
+@dataclass(frozen=True)
+class LPSolution:
+    """The LP relaxation's optimum.
+
+    Attributes
+    ----------
+    multipliers : numpy.ndarray
+        Duals of the cover rows clipped to [0, w_i] (weight units per unit of coverage).
+    sites : numpy.ndarray
+        Optimal x, one value in [0, 1] per column.
+    """
+
+    multipliers: np.ndarray
+    sites: np.ndarray
+
+
+def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: float | None,
+                threads: int | None = None) -> LPSolution | None:
+    """The LP optimum: cover-row duals (clipped to [0, w_i]) and site values; None when it cannot be had.
 
     Parameters
     ----------
@@ -40,9 +58,9 @@ def lp_multipliers(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limi
 
     Returns
     -------
-    numpy.ndarray or None
-        One multiplier per row (weight units per unit of coverage). None when highspy is missing, the LP hit
-        its time limit or HiGHS failed: the caller then keeps its subgradient multipliers.
+    LPSolution or None
+        None when highspy is missing, the LP hit its time limit or HiGHS failed: the caller then keeps its
+        subgradient multipliers.
     """
     if not highs_available():
         return None
@@ -71,5 +89,7 @@ def lp_multipliers(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limi
         return None
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    duals = np.abs(np.asarray(highs.getSolution().row_dual, dtype=float)[:n_rows])
-    return np.clip(duals, 0.0, weights)
+    solution = highs.getSolution()
+    duals = np.abs(np.asarray(solution.row_dual, dtype=float)[:n_rows])
+    sites = np.clip(np.asarray(solution.col_value, dtype=float)[:n_sites], 0.0, 1.0)
+    return LPSolution(np.clip(duals, 0.0, weights), sites)

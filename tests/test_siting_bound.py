@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from planner.siting import solve_mclp
 from planner.siting_bound import lagrangian
 from planner.siting_heuristic import cover_all, covered_weight, greedy_swap
-from planner.siting_lp import lp_multipliers
+from planner.siting_lp import lp_solution
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench" / "mclp"
@@ -52,9 +52,11 @@ def _random(seed: int, n_demand: int = 40, n_sites: int = 12, density: float = 0
 def test_lagrangian_at_the_lp_multipliers_equals_the_lp_optimum_and_bounds_the_mip(seed):
     weights, cover = _random(seed)
     p = 3
-    multipliers = lp_multipliers(sp.csr_matrix(cover), weights, p, time_limit=30)
-    assert multipliers is not None
+    lp = lp_solution(sp.csr_matrix(cover), weights, p, time_limit=30)
+    assert lp is not None
+    multipliers = lp.multipliers
     assert np.all((multipliers >= 0) & (multipliers <= weights))
+    assert lp.sites.sum() == pytest.approx(p) and np.all((lp.sites >= 0) & (lp.sites <= 1))
     at_lp = lagrangian(sp.csr_matrix(cover), weights, p, 0.0, np.arange(p), multipliers=multipliers,
                        max_iterations=1)
     assert at_lp.lagrangian == pytest.approx(_lp_value(weights, cover, p), rel=1e-7)
@@ -109,3 +111,22 @@ def test_kings_p100_r800_covers_all_demand_proven_optimal():
     assert result.objective == 2504700.0  # the published optimum: every person covered
     assert result.status == "optimal" and result.gap == 0.0
     assert len(result.selected) == 100
+
+
+def test_the_lp_path_gives_the_plain_mips_optimum():
+    # 1,200 points, radius 1 in a 20 x 20 square: the subgradient bound does not prove the plan, so the LP
+    # multipliers, the LP-neighbourhood MIP and the fixing all run before the final MIP.
+    from planner.siting import Levers, coverage_from_points, solve_mclp_matrix
+    from planner.solve import SolverOptions
+
+    rng = np.random.default_rng(11)
+    xy = rng.random((1200, 2)) * 20
+    weights = rng.integers(1, 100, 1200).astype(float)
+    cover = coverage_from_points(xy, xy, 1.0, metric="euclidean")
+    result = solve_mclp(weights, 30, coverage=cover)
+    assert {"lp_bound", "neighbourhood_value", "mip_seconds"} <= set(result.stats)
+    plain = solve_mclp_matrix(weights, cover, 30, np.zeros(0, dtype=np.int64), SolverOptions(),
+                              Levers(False, False, False, False, False))
+    assert result.status == plain.status == "optimal"
+    assert result.objective == plain.objective
+    assert result.stats["lp_bound"] >= result.objective
