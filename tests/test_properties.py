@@ -345,3 +345,12 @@ def test_the_valid_files_load(valid_files, regions_table):
     assert lock_table(regions_table, tiny_scenario(), str(valid_files["actuals"]))["exact"].sum() == 6
     with_csv = tiny_scenario().replace(existing_outlets_csv=str(valid_files["existing"]))
     assert existing_outlets(regions_table, with_csv)["count"].sum() == 3
+
+
+def test_a_scenario_whose_lp_is_feasible_but_mip_is_not_is_reported_infeasible():
+    # Found by the slow property test: one gerai costing IDR 1 bn against IDR 0.5 bn a year without carry-over.
+    # The LP opens half a gerai in each year; the MIP has no plan, which is a verdict (exit 3), not a time-out.
+    scenario = tiny_scenario(**{"gerai.target": 1, "budget_idr": [5e8, 5e8], "budget_carry_over": False})
+    with pytest.raises(InfeasibleError) as caught:
+        plan(tiny_dataset([1000.0, 3000.0]), scenario, time_limit=60)
+    assert caught.value.exit_code == 3

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -225,8 +225,11 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     if best is None or exact_gap is None or exact_gap > options.gap:
         best, bound = _search(m, separator, options, began, best, exact, bound, phases)
     solve_seconds = time.perf_counter() - began
-    if best is None:
-        return m, _solution(lp, bound, build_seconds, solve_seconds, phases, plan=False)
+    if best is None:  # the full MIP (not the restricted starting plan) proving infeasibility is a verdict
+        full = [phase for phase in phases if phase["phase"] == "mip"]
+        verdict = full[0]["status"] if full and full[0]["status"] in ("infeasible", "unbounded") else None
+        outcome = replace(lp, status=verdict) if verdict else lp
+        return m, _solution(outcome, bound, build_seconds, solve_seconds, phases, plan=False)
     solution = _solution(best, bound, build_seconds, solve_seconds, phases, exact=exact, tolerance=options.gap)
     solution.lp_duals = dict(lp.duals) if lp.status == "optimal" else {}
     return m, solution
