@@ -214,6 +214,11 @@ def _proven(reduced: Reduced, value: float, bound: float) -> bool:
         or bound - value <= 1e-9 * max(1.0, abs(bound))
 
 
+def _value(reduced: Reduced, plan: np.ndarray) -> float:
+    """Covered weight of ``plan`` (column positions), the existing sites' constant included."""
+    return reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+
+
 def _lp_neighbourhood(reduced: Reduced, lp: LPSolution, scores: np.ndarray, options: SolverOptions,
                       levers: Levers, deadline: float | None, stats: dict) -> np.ndarray | None:
     """Best plan among the sites the LP uses and the best-scoring others (a small MIP, short time limit).
@@ -262,7 +267,7 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
     """
     clock = time.perf_counter()
     plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
-    stats["greedy_swap_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+    stats["greedy_swap_value"] = _value(reduced, plan)
     lag, large = None, reduced.matrix.shape[1] > SMALL_SITES
     total = reduced.constant + float(reduced.weights.sum())
     full_cover_possible = False
@@ -280,16 +285,15 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
         if not full_cover_possible:
             lag, near = _lp_bound(reduced, lag, deadline, options, levers, stats)
             candidates = [plan, lag.plan] + ([near] if near is not None else [])
-            plan = max(candidates, key=lambda c: covered_weight(reduced.matrix, reduced.weights, c))
+            stats["neighbourhood_value"], plan = max(((_value(reduced, c), c) for c in candidates),
+                                                     key=lambda pair: pair[0])
             stats["lagrangian_bound"] = lag.bound
-            stats["neighbourhood_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights,
-                                                                             plan)
     if levers.start and large and full_cover_possible:
         plan = cover_all(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.6, 120.0))
-        stats["cover_all_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+        stats["cover_all_value"] = _value(reduced, plan)
     elif levers.start and large and not (lag is not None and _proven(reduced, lag.value, lag.bound)):
         plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 30.0))
-        stats["local_search_value"] = reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
+        stats["local_search_value"] = _value(reduced, plan)
     stats["heuristic_seconds"] = time.perf_counter() - clock
     return [plan], lag
 
@@ -306,7 +310,7 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
         plans = [reduced.sites[plan] for plan in positions]
         if lag is not None:
             bound = lag.bound
-            value = reduced.constant + covered_weight(reduced.matrix, reduced.weights, positions[0])
+            value = _value(reduced, positions[0])
             if _proven(reduced, value, bound):
                 return _Found(plans, bound, "optimal", stats)
             fix_zero, fix_one = fixings(lag, reduced.p, _threshold(reduced, value))
