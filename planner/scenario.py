@@ -186,17 +186,30 @@ def load_scenario(path: str | Path | None = None, overrides: list[str] | tuple[s
     where = f"{DEFAULT_NAME}.toml"
     if path is not None:
         path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: scenario file not found; give the path of a .toml scenario "
-                             "('planner scenario show' prints one to start from).")
-        try:
-            user = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise InputError(f"{path}: is not valid TOML ({brief(error)}); fix the syntax.") from None
+        user = read_toml(path, "scenario file not found; give the path of a .toml scenario ('planner scenario "
+                               "show' prints one to start from)")
         _merge(data, user, str(path))
         where = str(path)
     scenario = scenario_from_dict(data, where)
     return scenario.with_overrides(list(overrides)) if overrides else scenario
+
+
+def read_toml(path: Path, not_found: str) -> dict[str, Any]:
+    """Parse a TOML file; a missing file or bad syntax is an ``InputError`` of one sentence.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    not_found : str
+        What to say after ``"<path>: "`` when the file is missing (what it is and the fix), without the full stop.
+    """
+    if not path.is_file():
+        raise InputError(f"{path}: {not_found}.")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: is not valid TOML ({brief(error)}); fix the syntax.") from None
 
 
 def _merge(base: dict[str, Any], update: dict[str, Any], where: str, prefix: str = "") -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.errors import InputError
-from planner.scenario import Scenario
+from planner.scenario import Scenario, read_toml
 
 FACTOR_KEY = "workers_informal_factor"
 SAMPLE_COLUMN = "sample"
@@ -233,13 +232,7 @@ def load_distributions(path: str | Path) -> tuple[Distribution, ...]:
     planner.errors.InputError
         Missing file, invalid TOML, unknown law, negative spread.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: distributions file not found; give a TOML file or omit --distributions.")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: is not valid TOML ({error}); fix the syntax.") from None
+    data = read_toml(Path(path), "distributions file not found; give a TOML file or omit --distributions")
     found = []
     for key, table in data.items():
         if not isinstance(table, dict) or not {"law", "spread"} <= set(table):
