@@ -253,17 +253,39 @@ def test_cbc_gives_the_same_optimum():
     assert cbc.objective == highs.objective == brute_force(weights, cover, 4)
 
 
+def _random_points(seed: int, n: int, side: float) -> tuple[np.ndarray, sp.csr_matrix]:
+    """``n`` points in a ``side`` x ``side`` square with weights 1-99; coverage radius 1."""
+    rng = np.random.default_rng(seed)
+    xy = rng.random((n, 2)) * side
+    weights = rng.integers(1, 100, n).astype(float)
+    return weights, coverage_from_points(xy, xy, 1.0, metric="euclidean")
+
+
+def _plain(weights: np.ndarray, cover: sp.csr_matrix, p: int) -> MCLPResult:
+    """Every lever off: the MIP alone decides."""
+    return solve_mclp_matrix(weights, cover, p, np.zeros(0, dtype=np.int64), SolverOptions(),
+                             Levers(False, False, False, False, False))
+
+
 def test_a_mid_size_random_instance_is_solved_to_proven_optimality_by_the_mip():
     # 300 points in a 10 x 10 square, radius 1: large enough that the MIP (not only the bound) decides.
-    rng = np.random.default_rng(7)
-    xy = rng.random((300, 2)) * 10
-    weights = rng.integers(1, 100, 300).astype(float)
-    cover = coverage_from_points(xy, xy, 1.0, metric="euclidean")
+    weights, cover = _random_points(7, 300, 10.0)
     full = solve_mclp(weights, 8, coverage=cover)
-    plain = solve_mclp_matrix(weights, cover, 8, np.zeros(0, dtype=np.int64), SolverOptions(),
-                              Levers(False, False, False, False, False))
+    plain = _plain(weights, cover, 8)
     assert full.status == plain.status == "optimal"
     assert full.objective == plain.objective
+
+
+def test_the_lp_path_gives_the_plain_mips_optimum():
+    # 1,200 points, radius 1 in a 20 x 20 square: the subgradient bound does not prove the plan, so the LP
+    # multipliers, the LP-neighbourhood MIP and the fixing all run before the final MIP.
+    weights, cover = _random_points(11, 1200, 20.0)
+    result = solve_mclp(weights, 30, coverage=cover)
+    assert {"lp_bound", "neighbourhood_value", "mip_seconds"} <= set(result.stats)
+    plain = _plain(weights, cover, 30)
+    assert result.status == plain.status == "optimal"
+    assert result.objective == plain.objective
+    assert result.stats["lp_bound"] >= result.objective
 
 
 # --- published optima ---------------------------------------------------------------------------------

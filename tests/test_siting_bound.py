@@ -112,21 +112,3 @@ def test_kings_p100_r800_covers_all_demand_proven_optimal():
     assert result.status == "optimal" and result.gap == 0.0
     assert len(result.selected) == 100
 
-
-def test_the_lp_path_gives_the_plain_mips_optimum():
-    # 1,200 points, radius 1 in a 20 x 20 square: the subgradient bound does not prove the plan, so the LP
-    # multipliers, the LP-neighbourhood MIP and the fixing all run before the final MIP.
-    from planner.siting import Levers, coverage_from_points, solve_mclp_matrix
-    from planner.solve import SolverOptions
-
-    rng = np.random.default_rng(11)
-    xy = rng.random((1200, 2)) * 20
-    weights = rng.integers(1, 100, 1200).astype(float)
-    cover = coverage_from_points(xy, xy, 1.0, metric="euclidean")
-    result = solve_mclp(weights, 30, coverage=cover)
-    assert {"lp_bound", "neighbourhood_value", "mip_seconds"} <= set(result.stats)
-    plain = solve_mclp_matrix(weights, cover, 30, np.zeros(0, dtype=np.int64), SolverOptions(),
-                              Levers(False, False, False, False, False))
-    assert result.status == plain.status == "optimal"
-    assert result.objective == plain.objective
-    assert result.stats["lp_bound"] >= result.objective
