@@ -32,7 +32,7 @@ from benchmarks import mclp_instances as bench
 from planner.siting import Levers, MCLPResult, solve_mclp, solve_mclp_matrix
 from planner.solve import SolverOptions
 
-LEVER_NAMES = ("merge_demand", "drop_dominated", "start", "fold_single", "bound")
+LEVER_NAMES = ("merge_demand", "drop_dominated", "start", "fold_single", "bound", "branch")
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def run_levers(case: Case, time_limit: float, solver: str) -> list[str]:
     options = SolverOptions(solver=solver, time_limit=time_limit)
     variants = [("all levers", Levers())] + [(f"no {name}", replace(Levers(), **{name: False}))
                                              for name in LEVER_NAMES]
-    variants.append(("no levers", Levers(False, False, False, False, False)))
+    variants.append(("no levers", Levers(**{name: False for name in LEVER_NAMES})))
     rows = []
     for label, levers in variants:
         result = solve_mclp_matrix(case.weights, case.cover, case.p, np.zeros(0, dtype=np.int64), options, levers)

@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from planner import pulp_compat, siting_place
 from planner.errors import InputError
 from planner.siting_bound import fixings, lagrangian
+from planner.siting_branch import BranchResult, branch_and_bound
 from planner.siting_coverage import coverage_from_points, coverage_matrix
 from planner.siting_heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
 from planner.siting_lp import LPSolution, lp_solution
@@ -47,6 +48,10 @@ from planner.solve import SolveOutcome, SolverOptions, highs_available, solve
 #: Reduced instances with at most this many candidate sites go from greedy + swap straight to the MIP
 #: (the Lagrangian bound and the iterated local search cost more than they save there).
 SMALL_SITES = 200
+#: The LP branch-and-bound gets this share of the time left, at most BRANCH_SECONDS; an unfinished search
+#: hands its best plan to the MIP solver (NewYork r=400: p=60 needs 16 s, p=70 was unfinished after 600 s).
+BRANCH_SHARE = 0.1
+BRANCH_SECONDS = 30.0
 #: HiGHS spends most of an MCLP's time restarting at the root; without restarts NewYork p=50 r=400 took
 #: 14.7-15.4 s instead of 21.7-23.5 s (measured on this 2-core machine).
 HIGHS_OPTIONS = (("mip_allow_restart", False),)
@@ -240,10 +245,10 @@ def _lp_neighbourhood(reduced: Reduced, lp: LPSolution, scores: np.ndarray, opti
     return plan if len(plan) == reduced.p else None
 
 
-def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOptions, levers: Levers,
-              stats: dict) -> tuple[object, np.ndarray | None]:
-    """The Lagrangian result at the LP's optimal multipliers when it beats the subgradient's ``lag``, and
-    the plan of :func:`_lp_neighbourhood` (None when not run or not found)."""
+def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOptions, stats: dict
+              ) -> tuple[object, LPSolution | None]:
+    """The LP relaxation (None when it cannot be had) and the Lagrangian result at its optimal multipliers
+    when that beats the subgradient's ``lag``."""
     clock = time.perf_counter()
     lp = lp_solution(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.2, 60.0), options.threads)
     stats["lp_seconds"] = time.perf_counter() - clock
@@ -253,41 +258,58 @@ def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOpti
                        time_budget=_budget(deadline, 0.05, 2.0), step=_threshold(reduced, 0.0),
                        multipliers=lp.multipliers, max_iterations=100)
     stats["lp_bound"] = at_lp.bound
-    best = at_lp if at_lp.lagrangian < lag.lagrangian else lag
-    plan = _lp_neighbourhood(reduced, lp, best.scores, options, levers, deadline, stats) if levers.start else None
-    return best, plan
+    return (at_lp if at_lp.lagrangian < lag.lagrangian else lag), lp
+
+
+def _branch(reduced: Reduced, lp: LPSolution, plan: np.ndarray, deadline: float | None, stats: dict
+            ) -> BranchResult:
+    """The LP branch-and-bound of :mod:`planner.siting_branch` within its share of the time."""
+    clock = time.perf_counter()
+    result = branch_and_bound(reduced.matrix, reduced.weights, reduced.constant, lp, plan,
+                              _budget(deadline, BRANCH_SHARE, BRANCH_SECONDS), _threshold(reduced, 0.0))
+    stats.update(branch_nodes=result.nodes, branch_finished=result.finished, branch_value=result.value,
+                 branch_seconds=time.perf_counter() - clock)
+    return result
 
 
 def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options: SolverOptions,
-               stats: dict) -> tuple[list, object]:
-    """Plans and a bound before the MIP: (plans, Lagrangian result or None).
+               stats: dict) -> tuple[list, object, float | None]:
+    """Plans and bounds before the MIP: (plans, Lagrangian result or None, branch-and-bound bound or None).
 
     Greedy + swap; on large instances the subgradient Lagrangian bound, then either (bound = all demand)
-    the row-weighting search for a full cover, or the LP's optimal multipliers and an iterated local search.
+    the row-weighting search for a full cover, or the LP: its optimal multipliers, the LP branch-and-bound
+    (which may prove the optimum) and, when that is unfinished, the LP neighbourhood and an iterated local
+    search for the MIP's start.
     """
     clock = time.perf_counter()
     plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
     stats["greedy_swap_value"] = _value(reduced, plan)
-    lag, large = None, reduced.matrix.shape[1] > SMALL_SITES
+    lag, large, branch_bound = None, reduced.matrix.shape[1] > SMALL_SITES, None
     total = reduced.constant + float(reduced.weights.sum())
     full_cover_possible = False
     if levers.bound and large:
-        step = _threshold(reduced, 0.0)
         lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
-                         time_budget=_budget(deadline, 0.1, 5.0), step=step,
+                         time_budget=_budget(deadline, 0.1, 5.0), step=_threshold(reduced, 0.0),
                          max_iterations=150 if highs_available() else 400)  # the LP gives the exact bound
         plan = lag.plan
-        stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations)
+        stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations,
+                     lagrangian_seconds=time.perf_counter() - clock)
         if _proven(reduced, lag.value, lag.bound):
-            stats["heuristic_seconds"] = time.perf_counter() - clock
-            return [plan], lag
+            return [plan], lag, None
         full_cover_possible = lag.bound >= total - 1e-9 * max(1.0, total)
         if not full_cover_possible:
-            lag, near = _lp_bound(reduced, lag, deadline, options, levers, stats)
+            lag, lp = _lp_bound(reduced, lag, deadline, options, stats)
+            stats["lagrangian_bound"] = lag.bound
+            if lp is not None and levers.branch:
+                branched = _branch(reduced, lp, lag.plan, deadline, stats)
+                plan, branch_bound = branched.plan, branched.bound
+                if branched.finished:
+                    return [plan], lag, branch_bound
+            near = _lp_neighbourhood(reduced, lp, lag.scores, options, levers, deadline, stats) \
+                if lp is not None and levers.start else None
             candidates = [plan, lag.plan] + ([near] if near is not None else [])
             stats["neighbourhood_value"], plan = max(((_value(reduced, c), c) for c in candidates),
                                                      key=lambda pair: pair[0])
-            stats["lagrangian_bound"] = lag.bound
     if levers.start and large and full_cover_possible:
         plan = cover_all(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.6, 120.0))
         stats["cover_all_value"] = _value(reduced, plan)
@@ -295,7 +317,7 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
         plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 30.0))
         stats["local_search_value"] = _value(reduced, plan)
     stats["heuristic_seconds"] = time.perf_counter() - clock
-    return [plan], lag
+    return [plan], lag, branch_bound
 
 
 def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, deadline: float | None) -> _Found:
@@ -306,10 +328,10 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
     stats: dict = {}
     sub, opened, bound, plans, value = reduced, np.zeros(0, dtype=np.int64), None, [], None
     if levers.start or levers.bound:
-        positions, lag = _incumbent(reduced, levers, deadline, options, stats)
+        positions, lag, branch_bound = _incumbent(reduced, levers, deadline, options, stats)
         plans = [reduced.sites[plan] for plan in positions]
         if lag is not None:
-            bound = lag.bound
+            bound = lag.bound if branch_bound is None else min(lag.bound, branch_bound)
             value = _value(reduced, positions[0])
             if _proven(reduced, value, bound):
                 return _Found(plans, bound, "optimal", stats)

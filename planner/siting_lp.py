@@ -14,7 +14,7 @@ LP (reduced demand rows i, candidate columns j)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,10 +33,39 @@ class LPSolution:
         Duals of the cover rows clipped to [0, w_i] (weight units per unit of coverage).
     sites : numpy.ndarray
         Optimal x, one value in [0, 1] per column.
+    bound : float
+        The LP optimum (weight units, no constant).
+    solver : highspy.Highs
+        The HiGHS instance that solved it, holding the optimal basis; :mod:`planner.siting_branch` continues
+        from it (and changes its bounds).
     """
 
     multipliers: np.ndarray
     sites: np.ndarray
+    bound: float
+    solver: object = field(repr=False, compare=False)
+
+
+def relaxation(matrix: sp.csr_matrix, weights: np.ndarray, p: int):
+    """The LP relaxation as a ``highspy.HighsLp``: columns x_j (sites) then y_i (rows), rows cover_i then
+    the count of open sites. Requires highspy."""
+    import highspy
+
+    n_rows, n_sites = matrix.shape
+    linking = sp.hstack([-sp.csr_matrix(matrix, dtype=float), sp.identity(n_rows, format="csr")])
+    count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(n_rows)])[None, :])
+    columns = sp.csc_matrix(sp.vstack([linking, count]))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_sites + n_rows, n_rows + 1
+    lp.col_cost_ = np.concatenate([np.zeros(n_sites), weights]).astype(float)
+    lp.col_lower_, lp.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
+    lp.row_lower_ = np.concatenate([np.full(n_rows, -highspy.kHighsInf), [float(p)]])
+    lp.row_upper_ = np.concatenate([np.zeros(n_rows), [float(p)]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = columns.indptr, columns.indices
+    lp.a_matrix_.value_ = columns.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    return lp
 
 
 def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: float | None,
@@ -67,22 +96,9 @@ def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: 
     import highspy
 
     n_rows, n_sites = matrix.shape
-    linking = sp.hstack([-sp.csr_matrix(matrix, dtype=float), sp.identity(n_rows, format="csr")])
-    count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(n_rows)])[None, :])
-    columns = sp.csc_matrix(sp.vstack([linking, count]))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_sites + n_rows, n_rows + 1
-    lp.col_cost_ = np.concatenate([np.zeros(n_sites), weights]).astype(float)
-    lp.col_lower_, lp.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
-    lp.row_lower_ = np.concatenate([np.full(n_rows, -highspy.kHighsInf), [float(p)]])
-    lp.row_upper_ = np.concatenate([np.zeros(n_rows), [float(p)]])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_ = columns.indptr, columns.indices
-    lp.a_matrix_.value_ = columns.data
-    lp.sense_ = highspy.ObjSense.kMaximize
     highs = new_highs(SolverOptions(time_limit=time_limit, threads=threads))
-    highs.setOptionValue("solver", "ipm")
-    highs.passModel(lp)
+    highs.setOptionValue("solver", "ipm")  # with crossover (HiGHS's default): an optimal basis to continue from
+    highs.passModel(relaxation(matrix, weights, p))
     try:
         run_highs(highs)
     except SolverError:
@@ -92,4 +108,4 @@ def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: 
     solution = highs.getSolution()
     duals = np.abs(np.asarray(solution.row_dual, dtype=float)[:n_rows])
     sites = np.clip(np.asarray(solution.col_value, dtype=float)[:n_sites], 0.0, 1.0)
-    return LPSolution(np.clip(duals, 0.0, weights), sites)
+    return LPSolution(np.clip(duals, 0.0, weights), sites, float(highs.getInfo().objective_function_value), highs)

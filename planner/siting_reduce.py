@@ -38,6 +38,9 @@ class Levers:
     bound : bool
         Lagrangian bound and heuristic: stop without the MIP when the bound meets the best plan, else fix
         sites by Lagrangian reduced costs before the MIP.
+    branch : bool
+        With ``bound`` and HiGHS: the LP branch-and-bound of :mod:`planner.siting_branch` (within a share of
+        the time) before the MIP.
     """
 
     merge_demand: bool = True
@@ -45,6 +48,7 @@ class Levers:
     start: bool = True
     fold_single: bool = True
     bound: bool = True
+    branch: bool = True
 
 
 #: Every lever on (the default).

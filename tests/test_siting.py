@@ -24,6 +24,9 @@ from planner.siting import (
 )
 from planner.solve import SolverOptions
 
+#: Every speed lever off: the MIP alone decides.
+NO_LEVERS = Levers(**{name: False for name in Levers.__dataclass_fields__})
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 BENCH = SHARED / "bench" / "mclp"
@@ -233,11 +236,10 @@ def test_adding_a_candidate_site_never_lowers_the_optimum(instance, column):
 
 @FAST
 @given(instances(max_demand=10, max_sites=7), st.sampled_from(["merge_demand", "drop_dominated", "start",
-                                                               "fold_single", "bound", "all"]))
+                                                               "fold_single", "bound", "branch", "all"]))
 def test_each_lever_off_gives_the_same_optimum(instance, lever):
     weights, cover, p, existing = instance
-    off = Levers(False, False, False, False, False) if lever == "all" else \
-        Levers(**{lever: False})
+    off = NO_LEVERS if lever == "all" else Levers(**{lever: False})
     options = SolverOptions()
     exact = brute_force(weights, cover, p, existing)
     result = solve_mclp_matrix(weights, sp.csr_matrix(cover), p, np.array(existing, dtype=np.int64), options, off)
@@ -263,8 +265,7 @@ def _random_points(seed: int, n: int, side: float) -> tuple[np.ndarray, sp.csr_m
 
 def _plain(weights: np.ndarray, cover: sp.csr_matrix, p: int) -> MCLPResult:
     """Every lever off: the MIP alone decides."""
-    return solve_mclp_matrix(weights, cover, p, np.zeros(0, dtype=np.int64), SolverOptions(),
-                             Levers(False, False, False, False, False))
+    return solve_mclp_matrix(weights, cover, p, np.zeros(0, dtype=np.int64), SolverOptions(), NO_LEVERS)
 
 
 def test_a_mid_size_random_instance_is_solved_to_proven_optimality_by_the_mip():
@@ -276,16 +277,27 @@ def test_a_mid_size_random_instance_is_solved_to_proven_optimality_by_the_mip():
     assert full.objective == plain.objective
 
 
-def test_the_lp_path_gives_the_plain_mips_optimum():
-    # 1,200 points, radius 1 in a 20 x 20 square: the subgradient bound does not prove the plan, so the LP
-    # multipliers, the LP-neighbourhood MIP and the fixing all run before the final MIP.
+def test_the_lp_branch_and_bound_proves_the_plain_mips_optimum():
+    # 1,200 points, radius 1 in a 20 x 20 square: the subgradient bound does not prove the plan; the LP
+    # branch-and-bound does, without the MIP.
     weights, cover = _random_points(11, 1200, 20.0)
     result = solve_mclp(weights, 30, coverage=cover)
-    assert {"lp_bound", "neighbourhood_value", "mip_seconds"} <= set(result.stats)
+    assert result.stats["branch_finished"] and "mip_seconds" not in result.stats
     plain = _plain(weights, cover, 30)
     assert result.status == plain.status == "optimal"
     assert result.objective == plain.objective
     assert result.stats["lp_bound"] >= result.objective
+
+
+def test_without_the_branch_and_bound_the_lp_neighbourhood_and_mip_give_the_same_optimum():
+    # The path an unfinished branch-and-bound takes: LP neighbourhood, local search, fixing, then the MIP.
+    weights, cover = _random_points(11, 1200, 20.0)
+    result = solve_mclp_matrix(weights, cover, 30, np.zeros(0, dtype=np.int64), SolverOptions(),
+                               Levers(branch=False))
+    assert {"lp_bound", "neighbourhood_value", "mip_seconds"} <= set(result.stats)
+    assert "branch_nodes" not in result.stats
+    assert result.status == "optimal"
+    assert result.objective == _plain(weights, cover, 30).objective
 
 
 # --- published optima ---------------------------------------------------------------------------------
@@ -305,17 +317,6 @@ def test_swain_55_node_published_optima(radius, p, optimum):
     result = solve_mclp(nodes["population"].to_numpy(), p, distances=distances, radius=radius)
     assert result.status == "optimal"
     assert result.objective == optimum
-
-
-@needs_shared
-@pytest.mark.slow
-def test_new_york_p50_r400_proven_optimum():
-    bench = _bench()
-    instance = bench.read_maximo("NewYork", BENCH)
-    cover = bench.maximo_coverage(instance, 400.0)
-    result = solve_mclp(instance.demand, 50, coverage=cover, time_limit=300)
-    assert result.status == "optimal"
-    assert result.objective == 1153640.0
 
 
 @needs_shared
