@@ -15,10 +15,12 @@ Pipeline: exact reductions; a greedy + 1-opt swap plan (:mod:`planner.siting_heu
 with more than ``SMALL_SITES`` kept sites, a subgradient Lagrangian bound whose p best-scoring sites give more
 plans (:mod:`planner.siting_bound`). When that bound still allows every demand point to be covered, a
 row-weighting search looks for a full cover (which the bound then proves optimal). Otherwise the LP
-relaxation, solved by interior point (:mod:`planner.siting_lp`), gives the optimal multipliers, hence the LP
-bound and stronger reduced-cost fixing of sites, and an iterated local search improves the plan. Unless the
-bound already proves the best plan optimal, the MIP is then solved by :func:`planner.solve.solve` with the
-best plan as its start. Status and gap come from the solver's bound (or the Lagrangian bound, if tighter).
+relaxation, solved by interior point (:mod:`planner.siting_lp`), gives the optimal multipliers (the LP bound
+and reduced-cost fixing of sites), and an LP branch-and-bound (:mod:`planner.siting_branch`) continues from its
+basis within a share of the time. When that search is unfinished, a small MIP over the LP's neighbourhood and
+an iterated local search improve its best plan, sites are fixed, and the MIP is solved by
+:func:`planner.solve.solve` with the best plan as its start. Status and gap come from the solver's bound (or
+the Lagrangian or branch-and-bound bound, if tighter).
 
 Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`coverage_from_points`, :func:`place_sites`.
 """
@@ -412,7 +414,8 @@ def solve_mclp(weights, p, *, distances=None, radius=None, coverage=None, existi
     existing : sequence of int
         Site (column) indices forced open; they count toward ``p``.
     solver : str
-        ``"highs"`` (default) or ``"cbc"``.
+        ``"highs"`` (default) or ``"cbc"``: the MIP solver. The LP relaxation and the LP branch-and-bound
+        of large instances use HiGHS whenever highspy is installed, whichever MIP solver is chosen.
     time_limit : float, optional
         Seconds for the whole call (heuristic and solver); None = no limit.
     gap : float

@@ -123,7 +123,8 @@ class _Search:
             upper = np.array([fixed.get(j, self.upper[j]) for j in changed])
             self.highs.changeColsBounds(len(changed), changed, lower, upper)
         self.applied = dict(fixed)
-        self.highs.setOptionValue("time_limit", max(time_left, 0.01))
+        # HiGHS's time limit counts from the instance's first run, not from this one
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(time_left, 0.01))
         self.highs.run()
         status = self.highs.getModelStatus()
         if status == self.highspy.HighsModelStatus.kInfeasible:
