@@ -43,6 +43,7 @@ from planner.siting_bound import fixings, lagrangian
 from planner.siting_branch import BranchResult, branch_and_bound
 from planner.siting_coverage import coverage_from_points, coverage_matrix
 from planner.siting_heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
+from planner.siting_lns import region_search
 from planner.siting_lp import LPSolution, lp_solution
 from planner.siting_reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
 from planner.solve import SolveOutcome, SolverOptions, highs_available, solve
@@ -54,6 +55,10 @@ SMALL_SITES = 200
 #: hands its best plan to the MIP solver (NewYork r=400: p=60 needs 16 s, p=70 was unfinished after 600 s).
 BRANCH_SHARE = 0.1
 BRANCH_SECONDS = 30.0
+#: When the branch-and-bound is unfinished, the large-neighbourhood search gets this share of the time left,
+#: at most LNS_SECONDS (it stops earlier when it stalls).
+LNS_SHARE = 0.35
+LNS_SECONDS = 180.0
 #: HiGHS spends most of an MCLP's time restarting at the root; without restarts NewYork p=50 r=400 took
 #: 14.7-15.4 s instead of 21.7-23.5 s (measured on this 2-core machine).
 HIGHS_OPTIONS = (("mip_allow_restart", False),)
@@ -274,6 +279,20 @@ def _branch(reduced: Reduced, lp: LPSolution, plan: np.ndarray, deadline: float 
     return result
 
 
+def _region_search(reduced: Reduced, plan: np.ndarray, options: SolverOptions, levers: Levers,
+                   deadline: float | None, stats: dict) -> np.ndarray:
+    """The large-neighbourhood search of :mod:`planner.siting_lns`, its regions solved by :func:`_mip`."""
+    clock = time.perf_counter()
+
+    def solve_region(sub: Reduced, start: np.ndarray, time_limit: float) -> np.ndarray | None:
+        chosen, _ = _mip(sub, [start], options, levers, time.perf_counter() + time_limit)
+        return chosen
+
+    plan = region_search(reduced, plan, solve_region, _budget(deadline, LNS_SHARE, LNS_SECONDS))
+    stats.update(region_search_value=_value(reduced, plan), region_search_seconds=time.perf_counter() - clock)
+    return plan
+
+
 def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options: SolverOptions,
                stats: dict) -> tuple[list, object, float | None]:
     """Plans and bounds before the MIP: (plans, Lagrangian result or None, branch-and-bound bound or None).
@@ -318,6 +337,8 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
     elif levers.start and large and not (lag is not None and _proven(reduced, lag.value, lag.bound)):
         plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 30.0))
         stats["local_search_value"] = _value(reduced, plan)
+        if lag is not None:  # the branch-and-bound did not finish (or could not run): a hard instance
+            plan = _region_search(reduced, plan, options, levers, deadline, stats)
     stats["heuristic_seconds"] = time.perf_counter() - clock
     return [plan], lag, branch_bound
 
