@@ -29,7 +29,7 @@ import pulp
 import scipy.sparse as sp
 
 from benchmarks import mclp_instances as bench
-from planner.siting import Levers, MCLPResult, solve_mclp, solve_mclp_matrix
+from planner.siting import HIGHS_OPTIONS, Levers, MCLPResult, solve_mclp, solve_mclp_matrix
 from planner.solve import SolverOptions
 
 LEVER_NAMES = ("merge_demand", "drop_dominated", "start", "fold_single", "bound", "branch")
@@ -122,7 +122,7 @@ def run_case(case: Case, time_limit: float, plain: bool, plain_limit: float, sol
 
 def run_levers(case: Case, time_limit: float, solver: str) -> list[str]:
     """All levers, each lever off in turn, all off: one row each."""
-    options = SolverOptions(solver=solver, time_limit=time_limit)
+    options = SolverOptions(solver=solver, time_limit=time_limit, highs_options=HIGHS_OPTIONS)  # as solve_mclp
     variants = [("all levers", Levers())] + [(f"no {name}", replace(Levers(), **{name: False}))
                                              for name in LEVER_NAMES]
     variants.append(("no levers", Levers(**{name: False for name in LEVER_NAMES})))
