@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
+import itertools
+import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import scipy.sparse as sp
 from shapely.geometry import box
 
 from planner.regions import RegionDataset, area_km2, validate_provinces, validate_regions
 from planner.scenario import Scenario, default_scenario
+from planner.siting import Levers, coverage_from_points
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 needs_shared = pytest.mark.skipif(not (SHARED / "data" / "indonesia").is_dir(),
                                   reason="../shared (real Indonesian data) is absent")
+MCLP_BENCH = SHARED / "bench" / "mclp"
+needs_mclp_bench = pytest.mark.skipif(not MCLP_BENCH.is_dir(), reason="../shared/bench/mclp is absent")
+
+#: Every MCLP speed lever off: the MIP alone decides.
+NO_LEVERS = Levers(**{name: False for name in Levers.__dataclass_fields__})
+
+
+def mclp_instances():
+    """The benchmark's instance readers (``benchmarks/mclp_instances.py``)."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks import mclp_instances as module
+
+    return module
+
+
+def brute_force_mclp(weights: np.ndarray, cover: np.ndarray, p: int, existing=()) -> float:
+    """Best covered weight over every choice of p sites containing ``existing`` (dense boolean ``cover``)."""
+    others = [j for j in range(cover.shape[1]) if j not in existing]
+    best = 0.0
+    for extra in itertools.combinations(others, p - len(existing)):
+        chosen = list(existing) + list(extra)
+        best = max(best, float(weights[cover[:, chosen].any(axis=1)].sum()))
+    return best
+
+
+def random_points(seed: int, n: int, side: float) -> tuple[np.ndarray, sp.csr_matrix]:
+    """``n`` points in a ``side`` x ``side`` square with weights 1-99, each a demand point and a site;
+    coverage radius 1."""
+    rng = np.random.default_rng(seed)
+    xy = rng.random((n, 2)) * side
+    weights = rng.integers(1, 100, n).astype(float)
+    return weights, coverage_from_points(xy, xy, 1.0, metric="euclidean")
 
 
 def tiny_dataset(workers: list[float], provinces: list[str] | None = None, side_deg: float = 0.5) -> RegionDataset:

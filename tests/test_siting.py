@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import MCLP_BENCH, NO_LEVERS, brute_force_mclp, mclp_instances, needs_mclp_bench, random_points
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,14 +20,6 @@ from planner.siting import (
     solve_mclp_matrix,
 )
 from planner.solve import SolverOptions
-
-#: Every speed lever off: the MIP alone decides.
-NO_LEVERS = Levers(**{name: False for name in Levers.__dataclass_fields__})
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-BENCH = SHARED / "bench" / "mclp"
-needs_shared = pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/bench/mclp is absent")
 
 # Five demand points, three sites. Site A covers demand {0, 1}, B covers {1, 2, 3}, C covers {3, 4}.
 WEIGHTS = np.array([10.0, 20.0, 30.0, 40.0, 55.0])
@@ -178,16 +167,6 @@ def test_inputs_are_not_mutated():
 
 # --- properties on small random instances -----------------------------------------------------------
 
-def brute_force(weights: np.ndarray, cover: np.ndarray, p: int, existing=()) -> float:
-    """Best covered weight over every choice of p sites containing ``existing``."""
-    others = [j for j in range(cover.shape[1]) if j not in existing]
-    best = 0.0
-    for extra in itertools.combinations(others, p - len(existing)):
-        chosen = list(existing) + list(extra)
-        best = max(best, float(weights[cover[:, chosen].any(axis=1)].sum()))
-    return best
-
-
 @st.composite
 def instances(draw, max_demand=8, max_sites=6):
     n_demand = draw(st.integers(1, max_demand))
@@ -205,11 +184,11 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @FAST
 @given(instances())
-def test_planner_optimum_equals_brute_force(instance):
+def test_planner_optimum_equals_brute_force_mclp(instance):
     weights, cover, p, existing = instance
     result = solve_mclp(weights, p, coverage=cover, existing=existing)
     assert result.status == "optimal"
-    assert result.objective == pytest.approx(brute_force(weights, cover, p, existing))
+    assert result.objective == pytest.approx(brute_force_mclp(weights, cover, p, existing))
 
 
 @FAST
@@ -241,7 +220,7 @@ def test_each_lever_off_gives_the_same_optimum(instance, lever):
     weights, cover, p, existing = instance
     off = NO_LEVERS if lever == "all" else Levers(**{lever: False})
     options = SolverOptions()
-    exact = brute_force(weights, cover, p, existing)
+    exact = brute_force_mclp(weights, cover, p, existing)
     result = solve_mclp_matrix(weights, sp.csr_matrix(cover), p, np.array(existing, dtype=np.int64), options, off)
     assert result.objective == pytest.approx(exact)
 
@@ -252,15 +231,7 @@ def test_cbc_gives_the_same_optimum():
     weights = rng.integers(1, 50, 30).astype(float)
     highs = solve_mclp(weights, 4, coverage=cover)
     cbc = solve_mclp(weights, 4, coverage=cover, solver="cbc")
-    assert cbc.objective == highs.objective == brute_force(weights, cover, 4)
-
-
-def _random_points(seed: int, n: int, side: float) -> tuple[np.ndarray, sp.csr_matrix]:
-    """``n`` points in a ``side`` x ``side`` square with weights 1-99; coverage radius 1."""
-    rng = np.random.default_rng(seed)
-    xy = rng.random((n, 2)) * side
-    weights = rng.integers(1, 100, n).astype(float)
-    return weights, coverage_from_points(xy, xy, 1.0, metric="euclidean")
+    assert cbc.objective == highs.objective == brute_force_mclp(weights, cover, 4)
 
 
 def _plain(weights: np.ndarray, cover: sp.csr_matrix, p: int) -> MCLPResult:
@@ -270,7 +241,7 @@ def _plain(weights: np.ndarray, cover: sp.csr_matrix, p: int) -> MCLPResult:
 
 def test_a_mid_size_random_instance_is_solved_to_proven_optimality_by_the_mip():
     # 300 points in a 10 x 10 square, radius 1: large enough that the MIP (not only the bound) decides.
-    weights, cover = _random_points(7, 300, 10.0)
+    weights, cover = random_points(7, 300, 10.0)
     full = solve_mclp(weights, 8, coverage=cover)
     plain = _plain(weights, cover, 8)
     assert full.status == plain.status == "optimal"
@@ -280,7 +251,7 @@ def test_a_mid_size_random_instance_is_solved_to_proven_optimality_by_the_mip():
 def test_the_lp_branch_and_bound_proves_the_plain_mips_optimum():
     # 1,200 points, radius 1 in a 20 x 20 square: the subgradient bound does not prove the plan; the LP
     # branch-and-bound does, without the MIP.
-    weights, cover = _random_points(11, 1200, 20.0)
+    weights, cover = random_points(11, 1200, 20.0)
     result = solve_mclp(weights, 30, coverage=cover)
     assert result.stats["branch_finished"] and "mip_seconds" not in result.stats
     plain = _plain(weights, cover, 30)
@@ -291,7 +262,7 @@ def test_the_lp_branch_and_bound_proves_the_plain_mips_optimum():
 
 def test_without_the_branch_and_bound_the_lp_neighbourhood_and_mip_give_the_same_optimum():
     # The path an unfinished branch-and-bound takes: LP neighbourhood, local search, fixing, then the MIP.
-    weights, cover = _random_points(11, 1200, 20.0)
+    weights, cover = random_points(11, 1200, 20.0)
     result = solve_mclp_matrix(weights, cover, 30, np.zeros(0, dtype=np.int64), SolverOptions(),
                                Levers(branch=False))
     assert {"lp_bound", "neighbourhood_value", "mip_seconds"} <= set(result.stats)
@@ -302,27 +273,20 @@ def test_without_the_branch_and_bound_the_lp_neighbourhood_and_mip_give_the_same
 
 # --- published optima ---------------------------------------------------------------------------------
 
-def _bench():
-    sys.path.insert(0, str(ROOT))
-    from benchmarks import mclp_instances
-
-    return mclp_instances
-
-
-@needs_shared
+@needs_mclp_bench
 @pytest.mark.parametrize(("radius", "p", "optimum"), [(10.0, 7, 633.0), (10.0, 8, 638.0), (10.0, 9, 640.0),
                                                       (15.0, 5, 640.0)])
 def test_swain_55_node_published_optima(radius, p, optimum):
-    nodes, distances = _bench().read_swain(BENCH)
+    nodes, distances = mclp_instances().read_swain(MCLP_BENCH)
     result = solve_mclp(nodes["population"].to_numpy(), p, distances=distances, radius=radius)
     assert result.status == "optimal"
     assert result.objective == optimum
 
 
-@needs_shared
+@needs_mclp_bench
 def test_new_york_coverage_matches_the_authors_formula_in_float32_and_float64():
-    bench = _bench()
-    instance = bench.read_maximo("NewYork", BENCH)
+    bench = mclp_instances()
+    instance = bench.read_maximo("NewYork", MCLP_BENCH)
     assert instance.demand.sum() == 1585873
     cover = bench.maximo_coverage(instance, 400.0)
     assert cover.shape == (2713, 2713) and cover.diagonal().all()
@@ -451,4 +415,4 @@ def test_lagrangian_bound_and_local_search_keep_the_optimum(instance):
     with mock.patch.object(planner.siting, "SMALL_SITES", 0):
         result = solve_mclp(weights, p, coverage=cover, existing=existing)
     assert result.status == "optimal"
-    assert result.objective == pytest.approx(brute_force(weights, cover, p, existing))
+    assert result.objective == pytest.approx(brute_force_mclp(weights, cover, p, existing))

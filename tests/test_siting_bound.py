@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-import sys
-from pathlib import Path
-
 import numpy as np
 import pulp
 import pytest
 import scipy.sparse as sp
+from conftest import MCLP_BENCH, brute_force_mclp, mclp_instances, needs_mclp_bench
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,15 +14,6 @@ from planner.siting import solve_mclp
 from planner.siting_bound import lagrangian
 from planner.siting_heuristic import cover_all, covered_weight, greedy_swap
 from planner.siting_lp import lp_solution
-
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench" / "mclp"
-needs_shared = pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/bench/mclp is absent")
-
-
-def _optimum(weights: np.ndarray, cover: np.ndarray, p: int) -> float:
-    return max(float(weights[cover[:, list(c)].any(axis=1)].sum())
-               for c in itertools.combinations(range(cover.shape[1]), p))
 
 
 def _lp_value(weights: np.ndarray, cover: np.ndarray, p: int) -> float:
@@ -60,7 +48,7 @@ def test_lagrangian_at_the_lp_multipliers_equals_the_lp_optimum_and_bounds_the_m
     at_lp = lagrangian(sp.csr_matrix(cover), weights, p, 0.0, np.arange(p), multipliers=multipliers,
                        max_iterations=1)
     assert at_lp.lagrangian == pytest.approx(_lp_value(weights, cover, p), rel=1e-7)
-    assert at_lp.bound >= _optimum(weights, cover, p) - 1e-9
+    assert at_lp.bound >= brute_force_mclp(weights, cover, p) - 1e-9
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,7 +57,7 @@ def test_any_multipliers_in_range_give_a_valid_bound(seed, p, fractions):
     weights, cover = _random(seed, n_demand=25, n_sites=8)
     at = lagrangian(sp.csr_matrix(cover), weights, p, 0.0, np.arange(p), multipliers=np.array(fractions) * weights,
                     max_iterations=1)
-    assert at.bound >= _optimum(weights, cover, p) - 1e-9
+    assert at.bound >= brute_force_mclp(weights, cover, p) - 1e-9
 
 
 def test_row_weighting_finds_a_planted_full_cover():
@@ -100,13 +88,11 @@ def test_row_weighting_keeps_the_start_when_nothing_is_better():
                                                                                    start)
 
 
-@needs_shared
+@needs_mclp_bench
 def test_kings_p100_r800_covers_all_demand_proven_optimal():
-    sys.path.insert(0, str(ROOT))
-    from benchmarks import mclp_instances
-
-    instance = mclp_instances.read_maximo("Kings", BENCH)
-    cover = mclp_instances.maximo_coverage(instance, 800.0)
+    bench = mclp_instances()
+    instance = bench.read_maximo("Kings", MCLP_BENCH)
+    cover = bench.maximo_coverage(instance, 800.0)
     result = solve_mclp(instance.demand, 100, coverage=cover, time_limit=300)
     assert result.objective == 2504700.0  # the published optimum: every person covered
     assert result.status == "optimal" and result.gap == 0.0

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import MCLP_BENCH, brute_force_mclp, mclp_instances, needs_mclp_bench
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,15 +15,7 @@ from planner.siting_heuristic import covered_weight
 from planner.siting_lp import lp_solution
 from planner.solve import highs_available
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench" / "mclp"
-needs_shared = pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/bench/mclp is absent")
 pytestmark = pytest.mark.skipif(not highs_available(), reason="the branch-and-bound needs highspy")
-
-
-def _optimum(weights: np.ndarray, cover: np.ndarray, p: int) -> float:
-    return max(float(weights[cover[:, list(c)].any(axis=1)].sum())
-               for c in itertools.combinations(range(cover.shape[1]), p))
 
 
 def _branch(weights: np.ndarray, cover: np.ndarray, p: int, budget: float = 30.0, constant: float = 0.0):
@@ -38,13 +27,13 @@ def _branch(weights: np.ndarray, cover: np.ndarray, p: int, budget: float = 30.0
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.integers(2, 4), st.floats(0.1, 0.35))
-def test_from_a_poor_start_the_search_proves_the_brute_force_optimum(seed, p, density):
+def test_from_a_poor_start_the_search_proves_the_brute_forcebrute_force_mclp(seed, p, density):
     rng = np.random.default_rng(seed)
     cover = rng.random((30, 11)) < density
     weights = rng.integers(1, 60, 30).astype(float)
     result = _branch(weights, cover, p)
     assert result.finished
-    assert result.value == result.bound == _optimum(weights, cover, p)
+    assert result.value == result.bound == brute_force_mclp(weights, cover, p)
     assert len(result.plan) == p
     assert result.value == covered_weight(sp.csr_matrix(cover), weights, result.plan)
 
@@ -54,7 +43,7 @@ def test_the_constant_of_existing_sites_is_added_to_value_and_bound():
     cover = rng.random((30, 10)) < 0.25
     weights = rng.integers(1, 60, 30).astype(float)
     result = _branch(weights, cover, 3, constant=1000.0)
-    assert result.finished and result.value == result.bound == 1000.0 + _optimum(weights, cover, 3)
+    assert result.finished and result.value == result.bound == 1000.0 + brute_force_mclp(weights, cover, 3)
 
 
 def test_a_search_stopped_at_once_keeps_the_start_and_an_upper_bound():
@@ -72,13 +61,11 @@ def test_a_search_stopped_at_once_keeps_the_start_and_an_upper_bound():
     assert full.finished and stopped.bound >= full.value > start
 
 
-@needs_shared
+@needs_mclp_bench
 def test_new_york_p50_is_proven_by_the_branch_and_bound_alone():
-    sys.path.insert(0, str(ROOT))
-    from benchmarks import mclp_instances
-
-    instance = mclp_instances.read_maximo("NewYork", BENCH)
-    result = solve_mclp(instance.demand, 50, coverage=mclp_instances.maximo_coverage(instance, 400.0),
+    bench = mclp_instances()
+    instance = bench.read_maximo("NewYork", MCLP_BENCH)
+    result = solve_mclp(instance.demand, 50, coverage=bench.maximo_coverage(instance, 400.0),
                         time_limit=120)
     assert result.status == "optimal" and result.objective == 1153640.0
     assert result.stats["branch_finished"] and "mip_seconds" not in result.stats

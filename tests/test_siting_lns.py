@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import NO_LEVERS, random_points
 
 from planner import siting, siting_lns
 from planner.siting_heuristic import covered_weight
@@ -53,13 +54,9 @@ def test_the_search_never_loses_and_reaches_the_regional_optimum(monkeypatch):
 def test_an_unfinished_branch_and_bound_hands_over_to_the_search_and_the_mip(monkeypatch):
     # No time for the branch-and-bound: LP neighbourhood, local search, region search, fixing, then the MIP.
     monkeypatch.setattr(siting, "BRANCH_SECONDS", 0.0)
-    rng = np.random.default_rng(11)
-    xy = rng.random((1200, 2)) * 20.0
-    weights = rng.integers(1, 100, 1200).astype(float)
-    cover = siting.coverage_from_points(xy, xy, 1.0, metric="euclidean")
+    weights, cover = random_points(11, 1200, 20.0)
     result = siting.solve_mclp(weights, 30, coverage=cover)
     assert not result.stats["branch_finished"] and result.stats["branch_nodes"] == 0
     assert result.stats["region_search_value"] >= result.stats["local_search_value"]
-    no_levers = siting.Levers(**{name: False for name in siting.Levers.__dataclass_fields__})
-    plain = siting.solve_mclp_matrix(weights, cover, 30, np.zeros(0, dtype=np.int64), SolverOptions(), no_levers)
+    plain = siting.solve_mclp_matrix(weights, cover, 30, np.zeros(0, dtype=np.int64), SolverOptions(), NO_LEVERS)
     assert result.status == "optimal" and result.objective == pytest.approx(plain.objective)
