@@ -339,7 +339,6 @@ def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options
         stats["local_search_value"] = _value(reduced, plan)
         if lag is not None:  # the branch-and-bound did not finish (or could not run): a hard instance
             plan = _region_search(reduced, plan, options, levers, deadline, stats)
-    stats["heuristic_seconds"] = time.perf_counter() - clock
     return [plan], lag, branch_bound
 
 
@@ -351,7 +350,9 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
     stats: dict = {}
     sub, opened, bound, plans, value = reduced, np.zeros(0, dtype=np.int64), None, [], None
     if levers.start or levers.bound:
+        clock = time.perf_counter()
         positions, lag, branch_bound = _incumbent(reduced, levers, deadline, options, stats)
+        stats["heuristic_seconds"] = time.perf_counter() - clock
         plans = [reduced.sites[plan] for plan in positions]
         if lag is not None:
             bound = lag.bound if branch_bound is None else min(lag.bound, branch_bound)
