@@ -80,12 +80,16 @@ class _Search:
         self.highs = lp.solver
         self.n_sites = matrix.shape[1]
         self.reach = np.asarray(sp.csr_matrix(matrix, dtype=float).T @ weights).ravel()
-        self.plan, self.value = np.sort(plan), constant + covered_weight(matrix, weights, plan)
+        self.plan, self.value = np.sort(plan), self._value(plan)
         self.root = (constant + lp.bound, lp.sites.copy(), self._reduced_costs())
         self.lower, self.upper = np.zeros(self.n_sites), np.ones(self.n_sites)
         self.applied: dict[int, float] = {}
         self.highs.setOptionValue("solver", "simplex")
         self._fix_at_root()
+
+    def _value(self, plan: np.ndarray) -> float:
+        """Covered weight of ``plan`` (column positions), constant included."""
+        return self.constant + covered_weight(self.matrix, self.weights, plan)
 
     @property
     def threshold(self) -> float:
@@ -138,7 +142,7 @@ class _Search:
     def offer(self, sites: np.ndarray, time_left: float) -> None:
         """An integral LP solution: polish it by swaps; keep it if it beats the incumbent."""
         plan = swap(self.matrix, self.weights, np.flatnonzero(sites > 0.5), min(1.0, max(time_left, 0.0)))
-        value = self.constant + covered_weight(self.matrix, self.weights, plan)
+        value = self._value(plan)
         if value > self.value:
             self.plan, self.value = np.sort(plan), value
             self._fix_at_root()

@@ -46,7 +46,7 @@ class LPSolution:
     solver: object = field(repr=False, compare=False)
 
 
-def relaxation(matrix: sp.csr_matrix, weights: np.ndarray, p: int):
+def _relaxation(matrix: sp.csr_matrix, weights: np.ndarray, p: int):
     """The LP relaxation as a ``highspy.HighsLp``: columns x_j (sites) then y_i (rows), rows cover_i then
     the count of open sites. Requires highspy."""
     import highspy
@@ -98,7 +98,7 @@ def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: 
     n_rows, n_sites = matrix.shape
     highs = new_highs(SolverOptions(time_limit=time_limit, threads=threads))
     highs.setOptionValue("solver", "ipm")  # with crossover (HiGHS's default): an optimal basis to continue from
-    highs.passModel(relaxation(matrix, weights, p))
+    highs.passModel(_relaxation(matrix, weights, p))
     try:
         run_highs(highs)
     except SolverError:
