@@ -4,7 +4,7 @@ For the default scenario on (a) the embedded default dataset and (b) the officia
 ../shared (when present), runs the default ``planner run`` solve (gap 0.1 %) in a fresh process and prints
 build seconds, solve seconds, wall seconds, status, proven gap, objective, bound, peak memory and which budget
 years bind; then, in the same run, the naive formulation (integer counts, tangent cuts of each kind's curve
-at half-integer points, the two kinds' reach added and capped by W, as in DESIGN.md) solved by HiGHS with the
+at half-integer points, the two kinds' reach added and capped by W, see docs/architecture.md) solved by HiGHS with the
 same wall time, and its gap.
 
 Usage: python benchmarks/national.py [--only default|official] [--naive-seconds S]
@@ -28,7 +28,7 @@ SHARED = REPO.parent / "shared" / "data" / "indonesia"
 CHILD = r"""
 import json, resource, sys, time
 began = time.perf_counter()
-from planner.plan import plan
+from planner.allocation.plan import plan
 result = plan(sys.argv[1] if sys.argv[1] != "-" else None)
 s = result.summary
 print(json.dumps({"status": s["status"], "gap": s["gap"], "objective": s["objective"], "bound": s["bound"],

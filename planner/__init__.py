@@ -1,9 +1,9 @@
 """planner: where and when to open BPJS Ketenagakerjaan service outlets (gerai) and kiosks (kanal)."""
 
+from planner.allocation.plan import plan
+from planner.allocation.results import PlanResult
 from planner.errors import InfeasibleError, InputError, PlannerError, SolverError
-from planner.plan import plan
 from planner.regions import RegionDataset, as_dataset, load_dataset, load_regions
-from planner.results import PlanResult
 from planner.scenario import Scenario, default_scenario, load_scenario
 
 __all__ = [

@@ -52,7 +52,7 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser, optional_file: bool
 
 
 def _add_solver_arguments(parser: argparse.ArgumentParser) -> None:
-    from planner.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
+    from planner.allocation.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 
     parser.add_argument("--solver", choices=("highs", "cbc"), default="highs", help="MILP solver (default highs)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
@@ -105,16 +105,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_arguments(scenario_commands.add_parser("show", help="print a scenario as TOML (default one)"))
     _add_scenario_arguments(scenario_commands.add_parser("check", help="validate a scenario file"), False)
 
-    from planner.sweep_cli import add_sweep_parser
+    from planner.sweep.cli import add_sweep_parser
 
     add_sweep_parser(commands)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
-    from planner.plan import plan
+    from planner.allocation.plan import plan
+    from planner.allocation.results import check_output_dir, write_results
     from planner.regions import load_dataset
-    from planner.results import check_output_dir, write_results
     from planner.scenario import load_scenario
 
     say = _progress(args.quiet)
@@ -135,8 +135,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_manifest(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    from planner.allocation.manifest import check_manifest
     from planner.errors import InputError
-    from planner.manifest import check_manifest
 
     given = [flag for flag, value in (("a scenario", args.scenario), ("--regions", args.regions),
                                       ("--set", args.overrides), ("--actuals", args.actuals)) if value]
@@ -226,7 +226,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     handlers = {"run": _run, "data": _data, "scenario": _scenario}
     try:
         if args.command == "sweep":
-            from planner.sweep_cli import run_sweep_command
+            from planner.sweep.cli import run_sweep_command
 
             return run_sweep_command(args)
         return handlers[args.command](args)

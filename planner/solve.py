@@ -320,7 +320,7 @@ def _new_highs(options: SolverOptions):
 
 def new_highs(options: SolverOptions):
     """A silent ``highspy.Highs`` set up from ``options`` (threads, seed, gap, extra options), for callers that
-    pass arrays to HiGHS themselves (e.g. :mod:`planner.siting_lp`). Requires highspy."""
+    pass arrays to HiGHS themselves (e.g. :mod:`planner.siting.lp`). Requires highspy."""
     highs = _new_highs(options)
     if options.time_limit is not None:
         highs.setOptionValue("time_limit", float(options.time_limit))

@@ -24,10 +24,10 @@ import pytest
 from conftest import REPO, tiny_dataset, tiny_scenario
 
 from planner import pulp_compat
+from planner.allocation.plan import plan
+from planner.allocation.results import remove_stale_staging, write_results
 from planner.cli import main
 from planner.errors import SolverError
-from planner.plan import plan
-from planner.results import remove_stale_staging, write_results
 from planner.scenario import write_scenario
 
 WORKERS = [100_000, 90_000, 80_000]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import tiny_dataset, tiny_scenario
 
-from planner.plan import plan
+from planner.allocation.plan import plan
 from planner.scenario import Lock
 
 SEEDS = [1, 2, 3]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from conftest import tiny_dataset, tiny_scenario
 
+from planner.allocation.plan import plan
 from planner.errors import InfeasibleError, InputError
-from planner.plan import plan
 
 
 def new_by(result, kind="gerai") -> dict:

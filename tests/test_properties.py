@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
+from planner.allocation.plan import plan
 from planner.errors import InfeasibleError, InputError
 from planner.inputs import existing_outlets, lock_table
-from planner.plan import plan
 from planner.regions import RegionDataset, load_dataset
 from planner.scenario import KINDS, Lock, Scenario, load_scenario, write_scenario
 
@@ -80,7 +80,7 @@ def planning_cases(draw) -> tuple[RegionDataset, Scenario]:
 
 
 def recheck_plan(result, dataset: RegionDataset, scenario: Scenario) -> None:
-    """Every rule, from the returned tables only (not from planner.verify)."""
+    """Every rule, from the returned tables only (not from planner.allocation.verify)."""
     allocation, budget, reach = result.allocation, result.budget, result.reach
     assert (allocation["new"] >= 0).all() and (allocation["existing"] == 0).all()
     cumulative = allocation.sort_values("year").groupby(["region_code", "kind"])["new"].cumsum()

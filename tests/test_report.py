@@ -22,8 +22,9 @@ from PIL import Image
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from planner.allocation.plan import plan
+from planner.allocation.results import write_results
 from planner.errors import InputError
-from planner.plan import plan
 from planner.regions import load_dataset
 from planner.report import (
     FIGURE_FILES,
@@ -45,7 +46,6 @@ from planner.report import (
 from planner.report.geo import km_per_unit, short_name
 from planner.report.i18n import number, translator
 from planner.report.mapkit import count_classes
-from planner.results import write_results
 
 BRANCH = {"16.71": "Kota Palembang", "16.02": "Ogan Komering Ilir", "16.10": "Ogan Ilir",
           "16.06": "Musi Banyuasin", "16.07": "Banyuasin"}

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, tiny_dataset, tiny_scenario
 
+from planner.allocation.manifest import comparable_summary
+from planner.allocation.plan import versions
 from planner.cli import main
-from planner.manifest import comparable_summary
-from planner.plan import versions
 from planner.regions import default_dataset_path
 from planner.scenario import scenario_from_dict, write_scenario
 

@@ -409,10 +409,10 @@ def test_lagrangian_bound_and_local_search_keep_the_optimum(instance):
     # Force the Lagrangian bound, fixing and iterated local search on tiny instances (normally skipped).
     from unittest import mock
 
-    import planner.siting
+    import planner.siting.mclp
 
     weights, cover, p, existing = instance
-    with mock.patch.object(planner.siting, "SMALL_SITES", 0):
+    with mock.patch.object(planner.siting.mclp, "SMALL_SITES", 0):
         result = solve_mclp(weights, p, coverage=cover, existing=existing)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(brute_force_mclp(weights, cover, p, existing))

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.siting import solve_mclp
-from planner.siting_bound import lagrangian
-from planner.siting_heuristic import cover_all, covered_weight, greedy_swap
-from planner.siting_lp import lp_solution
+from planner.siting.bound import lagrangian
+from planner.siting.heuristic import cover_all, covered_weight, greedy_swap
+from planner.siting.lp import lp_solution
 
 
 def _lp_value(weights: np.ndarray, cover: np.ndarray, p: int) -> float:

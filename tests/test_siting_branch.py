@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.siting import solve_mclp
-from planner.siting_branch import branch_and_bound
-from planner.siting_heuristic import covered_weight
-from planner.siting_lp import lp_solution
+from planner.siting.branch import branch_and_bound
+from planner.siting.heuristic import covered_weight
+from planner.siting.lp import lp_solution
 from planner.solve import highs_available
 
 pytestmark = pytest.mark.skipif(not highs_available(), reason="the branch-and-bound needs highspy")

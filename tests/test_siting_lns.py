@@ -9,10 +9,11 @@ import pytest
 import scipy.sparse as sp
 from conftest import NO_LEVERS, random_points
 
-from planner import siting, siting_lns
-from planner.siting_heuristic import covered_weight
-from planner.siting_lns import _region, region_search
-from planner.siting_reduce import Reduced, reduce_problem
+from planner.siting import lns as siting_lns
+from planner.siting import mclp as siting
+from planner.siting.heuristic import covered_weight
+from planner.siting.lns import _region, region_search
+from planner.siting.reduce import Reduced, reduce_problem
 from planner.solve import SolverOptions
 
 

@@ -77,7 +77,7 @@ def test_bad_options_are_user_errors():
 
 
 def test_a_national_run_with_a_tiny_time_limit_is_a_solver_error_not_a_plan():
-    from planner.plan import plan
+    from planner.allocation.plan import plan
 
     with pytest.raises(SolverError, match=r"no plan within 0\.2 s") as raised:
         plan(time_limit=0.2)
@@ -86,7 +86,7 @@ def test_a_national_run_with_a_tiny_time_limit_is_a_solver_error_not_a_plan():
 
 @pytest.mark.slow
 def test_a_time_limited_national_run_reports_feasible_with_its_gap():
-    from planner.plan import plan
+    from planner.allocation.plan import plan
 
     result = plan(gap=0.0, time_limit=15)
     assert result.status in ("feasible", "optimal")
@@ -97,7 +97,7 @@ def test_a_time_limited_national_run_reports_feasible_with_its_gap():
 def test_a_national_lp_round_that_fails_from_its_warm_basis_is_solved_again():
     # On the default data this scenario's dual simplex failed numerically in LP round 6 after rows were
     # appended (HiGHS status Not Set); the round is now solved again from scratch.
-    from planner.plan import plan
+    from planner.allocation.plan import plan
     from planner.scenario import load_scenario
 
     result = plan(None, load_scenario(None, ["budget_scale=1.1", "gerai.radius_km=20"]), threads=1)

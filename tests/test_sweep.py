@@ -18,9 +18,9 @@ from conftest import tiny_dataset, tiny_scenario
 from planner.cli import main
 from planner.errors import InputError
 from planner.sweep import run_sweep
-from planner.sweep_cache import SolverSettings, input_hash, input_identity
-from planner.sweep_exec import scale_workers
-from planner.sweep_specs import DEFAULT_DISTRIBUTIONS, build_cases, draw_sample, parse_spec, parse_vary
+from planner.sweep.cache import SolverSettings, input_hash, input_identity
+from planner.sweep.executor import scale_workers
+from planner.sweep.specs import DEFAULT_DISTRIBUTIONS, build_cases, draw_sample, parse_spec, parse_vary
 
 WORKERS = [300_000, 120_000, 60_000, 250_000, 90_000, 40_000]
 PROVINCES = ["11", "11", "11", "12", "12", "12"]
@@ -202,7 +202,7 @@ def test_a_plan_without_a_solution_in_time_is_recorded_as_no_solution(tmp_path, 
 
     from planner.errors import SolverError
 
-    plan_module = importlib.import_module("planner.plan")  # the module (``planner.plan`` is the function)
+    plan_module = importlib.import_module("planner.allocation.plan")
 
     def no_plan(*args, **kwargs):
         raise SolverError("highs found no plan within 0.001 s; raise --time-limit or loosen the scenario.")
@@ -252,7 +252,7 @@ def test_an_existing_dask_scheduler_runs_the_same_code_path_and_gives_the_same_r
 
 
 def test_an_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("planner.sweep_exec.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("planner.sweep.executor.CONNECT_TIMEOUT", "1s")
     with pytest.raises(InputError, match="cannot connect"):
         run_sweep(scenario(), {"budget_scale": [1.0]}, out=tmp_path, regions=dataset(),
                   scheduler="tcp://127.0.0.1:9")

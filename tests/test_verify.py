@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from conftest import tiny_dataset, tiny_scenario
 
-from planner.evaluate import evaluate
+from planner.allocation.evaluate import evaluate
+from planner.allocation.verify import verify_plan
 from planner.inputs import build_inputs
 from planner.scenario import Lock
-from planner.verify import verify_plan
 
 
 def problems(plan_rows, locks=(), reach_factor=1.0, **changes):

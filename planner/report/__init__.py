@@ -1,6 +1,6 @@
 """Report layer: plan tables + regions in; maps, charts, GIS/Excel files and the HTML report out. No solving.
 
-Public entry points (all take a :class:`~planner.results.PlanResult` and, for maps, the
+Public entry points (all take a :class:`~planner.allocation.results.PlanResult` and, for maps, the
 :class:`~planner.regions.RegionDataset` it was planned on):
 
 - maps: :func:`national_map`, :func:`rollout_map`, :func:`reach_map`, :func:`focus_map`,

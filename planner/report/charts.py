@@ -1,6 +1,6 @@
 """Charts of a plan: spending against the budget, reach over time against the baselines, value of budget.
 
-Each function takes a :class:`~planner.results.PlanResult` and returns a matplotlib Figure sized for half an
+Each function takes a :class:`~planner.allocation.results.PlanResult` and returns a matplotlib Figure sized for half an
 A4 page; amounts in billion IDR, workers in millions.
 """
 
@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from planner.allocation.results import PlanResult
 from planner.report.i18n import number, translator
 from planner.report.mapkit import FONT, OKABE_ITO
-from planner.results import PlanResult
 
 CHART_SIZE = (8.27, 4.6)
 BASELINE_STYLE = {"one_per_regency": (OKABE_ITO["orange"], "--", "s"),

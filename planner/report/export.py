@@ -8,10 +8,10 @@ import geopandas as gpd
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.geo import plan_years, wide_plan
 from planner.report.tables import budget_table, focus_table, province_table
-from planner.results import PlanResult
 
 ALLOCATION_LAYER = "allocation"
 SITES_LAYER = "sites"

@@ -9,13 +9,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.charts import marginal_chart, reach_chart, spend_chart
 from planner.report.focus import focus_map
 from planner.report.layers import focus_layers, national_layers
 from planner.report.mapkit import DPI
 from planner.report.maps import national_map, reach_map, rollout_map
-from planner.results import PlanResult
 
 #: Figure name -> file inside the results folder (``{focus}`` = province code).
 FIGURE_FILES = {

@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
+from planner.allocation.results import PlanResult
 from planner.errors import InputError
 from planner.regions import RegionDataset
 from planner.report.geo import highlighted_regions, plan_years, short_name, site_catchments
@@ -34,7 +35,6 @@ from planner.report.mapkit import (
     set_extent,
     style_legend,
 )
-from planner.results import PlanResult
 from planner.scenario import KINDS
 
 NEIGHBOUR_COLOUR = "#ffffff"

@@ -20,8 +20,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
-from planner.results import PlanResult
 from planner.scenario import KINDS
 
 NATIONAL_CRS = "EPSG:3395"  # WGS 84 / World Mercator

@@ -12,6 +12,7 @@ from html import escape
 from importlib import metadata
 from pathlib import Path
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.figures import CHARTS, MAPS, render_figures
 from planner.report.focus import check_focus
@@ -27,7 +28,6 @@ from planner.report.html_sections import (
 )
 from planner.report.i18n import translator
 from planner.report.tables import budget_table, focus_table, headline, province_table
-from planner.results import PlanResult
 
 CSS = """
 body{font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1180px;

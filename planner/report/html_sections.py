@@ -7,10 +7,10 @@ from html import escape
 
 import pandas as pd
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.i18n import idr_billion, millions, number, percent
 from planner.report.mapkit import source_line
-from planner.results import PlanResult
 from planner.scenario import KINDS
 
 

@@ -8,6 +8,7 @@ import geopandas as gpd
 import shapely
 from pyproj import CRS
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.geo import (
     LOCAL_TOLERANCE_M,
@@ -19,7 +20,6 @@ from planner.report.geo import (
     plan_regions,
     without_holes,
 )
-from planner.results import PlanResult
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from pyproj import CRS
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset, default_dataset_path
 from planner.report.geo import km_per_unit, nice_length
 from planner.report.i18n import TEXT
-from planner.results import PlanResult
 
 #: Okabe & Ito (2008) colour-blind-safe categorical palette.
 OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",

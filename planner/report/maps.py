@@ -1,6 +1,6 @@
 """National maps of a plan: allocation by the final year, the rollout year by year, reach and its gain.
 
-Each function takes a :class:`~planner.results.PlanResult` and the :class:`~planner.regions.RegionDataset`
+Each function takes a :class:`~planner.allocation.results.PlanResult` and the :class:`~planner.regions.RegionDataset`
 it was planned on and returns a matplotlib Figure (A4 landscape, fonts readable when printed); nothing is
 solved here.
 """
@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.geo import final_year, plan_years
 from planner.report.i18n import millions, translator
@@ -35,7 +36,6 @@ from planner.report.mapkit import (
     status_word,
     style_legend,
 )
-from planner.results import PlanResult
 from planner.scenario import KINDS
 
 A4_LANDSCAPE = (11.69, 8.27)

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.geo import highlighted_regions, wide_plan
-from planner.results import PlanResult
 from planner.scenario import KINDS
 
 PROVINCE_COLUMNS = ["province_code", "province_name", "gerai_existing", "gerai_new", "kanal_new",

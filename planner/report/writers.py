@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from planner.allocation.results import PlanResult
 from planner.regions import RegionDataset
 from planner.report.export import write_allocation_gpkg, write_sites_gpkg, write_tables_xlsx
 from planner.report.figures import CHARTS, MAPS, render_figures, save_images
 from planner.report.focus import check_focus
 from planner.report.html import write_report_html
 from planner.report.i18n import check_lang
-from planner.results import PlanResult
 
 Writer = Callable[[PlanResult, Path], None]
 
@@ -52,7 +52,7 @@ def report_writers(dataset: RegionDataset, *, focus: str = "16", lang: str = "en
 
     Examples
     --------
-    >>> from planner.results import write_results                      # doctest: +SKIP
+    >>> from planner.allocation.results import write_results                      # doctest: +SKIP
     >>> write_results(plan(), "out", report_writers(load_dataset()))   # doctest: +SKIP
     """
     check_lang(lang)

@@ -39,7 +39,7 @@ class Levers:
         Lagrangian bound and heuristic: stop without the MIP when the bound meets the best plan, else fix
         sites by Lagrangian reduced costs before the MIP.
     branch : bool
-        With ``bound`` and HiGHS: the LP branch-and-bound of :mod:`planner.siting_branch` (within a share of
+        With ``bound`` and HiGHS: the LP branch-and-bound of :mod:`planner.siting.branch` (within a share of
         the time) before the MIP.
     """
 

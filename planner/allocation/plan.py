@@ -11,20 +11,20 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import baselines
+from planner.allocation import baselines
+from planner.allocation.evaluate import evaluate
+from planner.allocation.results import PlanResult, allocation_table
+from planner.allocation.verify import verify_plan
 from planner.errors import InfeasibleError, SolverError
-from planner.evaluate import evaluate
 from planner.hashing import file_sha256
 from planner.inputs import PlanInputs, build_inputs
 from planner.model.explain import explain_infeasibility
 from planner.model.strategy import AllocationSolution, solve_allocation
 from planner.model.variables import count_var_name
 from planner.regions import RegionDataset, as_dataset
-from planner.results import PlanResult, allocation_table
 from planner.scenario import KINDS, Scenario, load_scenario
 from planner.siting import place_sites
 from planner.solve import SolverOptions, relative_gap
-from planner.verify import verify_plan
 
 DEFAULT_TIME_LIMIT = 120.0  # seconds: generous; the default scenario proves 0.1 % in a few seconds
 DEFAULT_GAP = 0.001  # 0.1 %

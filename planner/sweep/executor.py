@@ -22,7 +22,7 @@ import numpy as np
 from planner.errors import InfeasibleError, InputError, PlannerError, SolverError
 from planner.regions import RegionDataset
 from planner.scenario import Scenario
-from planner.sweep_cache import SolverSettings
+from planner.sweep.cache import SolverSettings
 
 SOLVED = ("optimal", "feasible")
 CONNECT_TIMEOUT = "10s"  # to an existing scheduler
@@ -72,7 +72,7 @@ def solve_case(dataset: RegionDataset, scenario: Scenario, factors: Sequence[tup
         ``seconds`` and ``cacheable`` (False for ``no_solution`` and unexpected errors, which are retried when the
         sweep is run again; plans, infeasible scenarios and input errors are final).
     """
-    from planner.plan import plan
+    from planner.allocation.plan import plan
 
     began = time.perf_counter()
     try:

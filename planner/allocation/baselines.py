@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.evaluate import cumulative_counts, reach_table
+from planner.allocation.evaluate import cumulative_counts, reach_table
 from planner.inputs import PlanInputs, largest_remainder
 from planner.reach import share_cube
 from planner.scenario import KINDS

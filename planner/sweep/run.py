@@ -1,9 +1,9 @@
 """Scenario sweeps and sensitivity: grids of scenarios and Monte Carlo of uncertain inputs, on Dask.
 
 ``run_sweep`` turns a base scenario, the keys to vary and a number of Monte Carlo samples into cases
-(``planner.sweep_specs``), solves each with the public ``planner.plan.plan`` (``planner.sweep_exec``: in this
+(``planner.sweep.specs``), solves each with the public ``planner.plan`` (``planner.sweep.executor``: in this
 process, on a LocalCluster or on an existing cluster) and stores each result under its input hash as soon as
-it finishes (``planner.sweep_cache``), so an interrupted sweep resumes where it stopped. Plans, infeasible
+it finishes (``planner.sweep.cache``), so an interrupted sweep resumes where it stopped. Plans, infeasible
 scenarios and input errors are stored; ``no_solution`` (time limit, solver failure) and unexpected errors
 are shown in ``sweep.csv`` but tried again on the next run. Outputs in ``out``:
 
@@ -32,11 +32,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.allocation.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 from planner.errors import InputError
-from planner.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 from planner.regions import RegionDataset, as_dataset
 from planner.scenario import Scenario, load_scenario
-from planner.sweep_cache import (
+from planner.sweep.cache import (
     SolverSettings,
     atomic_write_bytes,
     cache_dir,
@@ -46,7 +46,7 @@ from planner.sweep_cache import (
     read_record,
     write_record,
 )
-from planner.sweep_exec import (
+from planner.sweep.executor import (
     SOLVED,
     SweepProgress,
     Task,
@@ -54,9 +54,8 @@ from planner.sweep_exec import (
     dask_client,
     run_dask,
     run_serial,
-    text_progress_bar,
 )
-from planner.sweep_specs import DEFAULT_DISTRIBUTIONS, SAMPLE_COLUMN, Case, Distribution, build_cases, check_vary
+from planner.sweep.specs import DEFAULT_DISTRIBUTIONS, SAMPLE_COLUMN, Case, Distribution, build_cases, check_vary
 
 RESULT_COLUMNS = ["status", "reason", "gap", "objective", "workers_reached_final", "new_gerai", "new_kanal",
                   "spend_idr", "budget_idr", "baseline_workers_reached_final", "baseline_objective", "input_hash"]
@@ -65,8 +64,7 @@ ROBUSTNESS_COLUMNS = ["region_code", "region_name", "province_code", "province_n
 KEY_FORMAT = "{:.12g}"
 VALUE_FORMAT = "{:.6f}"
 
-__all__ = ["DEFAULT_DISTRIBUTIONS", "Distribution", "SweepProgress", "SweepResult", "run_sweep",
-           "text_progress_bar"]
+__all__ = ["SweepResult", "run_sweep"]
 
 
 @dataclass
@@ -286,7 +284,7 @@ def _manifest(base: Scenario, vary: Mapping, samples: int, seed: int, distributi
 
 def _write_outputs(out: Path, table: pd.DataFrame, robustness: pd.DataFrame | None, dataset: RegionDataset,
                    columns: Sequence[str], vary: Mapping, objective: str, manifest: dict) -> dict[str, Path]:
-    from planner.sweep_charts import frontier_png, robustness_png
+    from planner.sweep.charts import frontier_png, robustness_png
 
     paths = {"sweep_csv": out / "sweep.csv", "frontier_png": out / "frontier.png", "sweep_json": out / "sweep.json"}
     atomic_write_bytes(paths["sweep_csv"], csv_bytes(table, columns))

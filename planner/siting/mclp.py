@@ -1,6 +1,6 @@
 """Site-level maximal covering location problem (MCLP): which p sites cover the most demand weight.
 
-Model (after the exact reductions of :mod:`planner.siting_reduce`), for merged demand rows i and kept
+Model (after the exact reductions of :mod:`planner.siting.reduce`), for merged demand rows i and kept
 candidate sites j::
 
     max   sum_i w_i y_i + sum_j f_j x_j + c
@@ -11,18 +11,18 @@ candidate sites j::
 where ``f_j`` is the weight of demand only site j covers (folded into its coefficient), ``c`` the weight
 covered by existing sites. ``y`` is continuous: at any optimum with binary ``x`` it is integral.
 
-Pipeline: exact reductions; a greedy + 1-opt swap plan (:mod:`planner.siting_heuristic`); on instances
+Pipeline: exact reductions; a greedy + 1-opt swap plan (:mod:`planner.siting.heuristic`); on instances
 with more than ``SMALL_SITES`` kept sites, a subgradient Lagrangian bound whose p best-scoring sites give more
-plans (:mod:`planner.siting_bound`). When that bound still allows every demand point to be covered, a
+plans (:mod:`planner.siting.bound`). When that bound still allows every demand point to be covered, a
 row-weighting search looks for a full cover (which the bound then proves optimal). Otherwise the LP
-relaxation, solved by interior point (:mod:`planner.siting_lp`), gives the optimal multipliers (the LP bound
-and reduced-cost fixing of sites), and an LP branch-and-bound (:mod:`planner.siting_branch`) continues from its
+relaxation, solved by interior point (:mod:`planner.siting.lp`), gives the optimal multipliers (the LP bound
+and reduced-cost fixing of sites), and an LP branch-and-bound (:mod:`planner.siting.branch`) continues from its
 basis within a share of the time. When that search is unfinished, a small MIP over the LP's neighbourhood and
 an iterated local search improve its best plan, sites are fixed, and the MIP is solved by
 :func:`planner.solve.solve` with the best plan as its start. Status and gap come from the solver's bound (or
 the Lagrangian or branch-and-bound bound, if tighter).
 
-Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`coverage_from_points`, :func:`place_sites`.
+Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`solve_mclp_matrix`.
 """
 
 from __future__ import annotations
@@ -33,19 +33,18 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pulp
 import scipy.sparse as sp
 
-from planner import pulp_compat, siting_place
+from planner import pulp_compat
 from planner.errors import InputError
-from planner.siting_bound import fixings, lagrangian
-from planner.siting_branch import BranchResult, branch_and_bound
-from planner.siting_coverage import coverage_from_points, coverage_matrix
-from planner.siting_heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
-from planner.siting_lns import region_search
-from planner.siting_lp import LPSolution, lp_solution
-from planner.siting_reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
+from planner.siting.bound import fixings, lagrangian
+from planner.siting.branch import BranchResult, branch_and_bound
+from planner.siting.coverage import coverage_matrix
+from planner.siting.heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
+from planner.siting.lns import region_search
+from planner.siting.lp import LPSolution, lp_solution
+from planner.siting.reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
 from planner.solve import SolveOutcome, SolverOptions, highs_available, solve
 
 #: Reduced instances with at most this many candidate sites go from greedy + swap straight to the MIP
@@ -63,7 +62,7 @@ LNS_SECONDS = 180.0
 #: 14.7-15.4 s instead of 21.7-23.5 s (measured on this 2-core machine).
 HIGHS_OPTIONS = (("mip_allow_restart", False),)
 
-__all__ = ["Levers", "MCLPResult", "coverage_from_points", "place_sites", "solve_mclp", "solve_mclp_matrix"]
+__all__ = ["MCLPResult", "solve_mclp", "solve_mclp_matrix"]
 
 
 @dataclass(frozen=True)
@@ -270,7 +269,7 @@ def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOpti
 
 def _branch(reduced: Reduced, lp: LPSolution, plan: np.ndarray, deadline: float | None, stats: dict
             ) -> BranchResult:
-    """The LP branch-and-bound of :mod:`planner.siting_branch` within its share of the time."""
+    """The LP branch-and-bound of :mod:`planner.siting.branch` within its share of the time."""
     clock = time.perf_counter()
     result = branch_and_bound(reduced.matrix, reduced.weights, reduced.constant, lp, plan,
                               _budget(deadline, BRANCH_SHARE, BRANCH_SECONDS), _threshold(reduced, 0.0))
@@ -281,7 +280,7 @@ def _branch(reduced: Reduced, lp: LPSolution, plan: np.ndarray, deadline: float 
 
 def _region_search(reduced: Reduced, plan: np.ndarray, options: SolverOptions, levers: Levers,
                    deadline: float | None, stats: dict) -> np.ndarray:
-    """The large-neighbourhood search of :mod:`planner.siting_lns`, its regions solved by :func:`_mip`."""
+    """The large-neighbourhood search of :mod:`planner.siting.lns`, its regions solved by :func:`_mip`."""
     clock = time.perf_counter()
 
     def solve_region(sub: Reduced, start: np.ndarray, time_limit: float) -> np.ndarray | None:
@@ -466,64 +465,3 @@ def solve_mclp(weights, p, *, distances=None, radius=None, coverage=None, existi
     existing_sites = _existing_indices(existing, cover.shape[1])
     p = _check_p(p, len(existing_sites), cover.shape[1])
     return solve_mclp_matrix(w, cover, p, existing_sites, options)
-
-
-def place_sites(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str, float],
-                existing: pd.DataFrame | None = None, time_limit_per_region: float = 10.0, *,
-                include_existing: bool = False) -> pd.DataFrame:
-    """Place the outlets an allocation decided on demand points, regency by regency, year by year.
-
-    Each regency is solved on its own (a site covers only demand points of its own regency). Years are
-    solved in order, with every outlet opened earlier kept open (the MCLP's ``existing`` sites). Within a
-    year gerai are placed first, then kanal (then other kinds, alphabetically), and each later kind's
-    demand weight is the population the earlier kinds leave uncovered in that year. Counts are respected
-    exactly: when a regency has fewer points than outlets of a kind, several outlets share a point (the most
-    populous points first); they cover nothing new.
-
-    Parameters
-    ----------
-    points : pandas.DataFrame
-        Demand points and candidate sites: point_id (unique), region_code, name, lon, lat (degrees),
-        population (persons, >= 0).
-    counts : pandas.DataFrame
-        region_code, kind, year, new, cumulative: outlets per regency, kind and year; ``cumulative``
-        includes the outlets that existed before the first year.
-    radius_km : dict
-        Kind -> coverage radius, km of great-circle distance, e.g. ``{"gerai": 15.0, "kanal": 5.0}``.
-    existing : pandas.DataFrame, optional
-        region_code, kind, count of outlets before the first year; checked against ``counts``
-        (cumulative minus new), from which they are otherwise derived. Their locations are unknown: they
-        are placed first by the same MCLP (a best-case assumption for the existing network).
-    time_limit_per_region : float
-        Seconds per regency; each solve gets the regency's remaining time (at least 1 s).
-    include_existing : bool
-        Also return the assumed existing outlets, with ``year`` = the year before the first.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per new outlet: region_code, site_id (``<point_id>-<kind>``, with ``-2``, ``-3``... for
-        outlets sharing a point), name, lon, lat, kind, year, workers_covered. ``workers_covered`` is the
-        population weight (as passed in ``points.population``, persons) newly covered by that outlet: not
-        covered before by outlets of the same kind nor, that year, of kinds placed before it; a point newly
-        covered by several new outlets is credited to the nearest. ``attrs["solves"]`` holds one row per
-        MCLP solve (region_code, kind, year, p, status, gap, objective).
-
-    Raises
-    ------
-    InputError
-        Missing columns, negative or non-numeric values, counts inconsistent with cumulative, a kind without
-        a radius, a regency with outlets but no points.
-
-    Examples
-    --------
-    >>> points = pd.DataFrame({"point_id": ["a", "b", "c"], "region_code": "16.02", "name": ["A", "B", "C"],
-    ...                        "lon": [104.0, 104.05, 104.5], "lat": [-3.0, -3.0, -3.0],
-    ...                        "population": [100, 50, 80]})
-    >>> counts = pd.DataFrame({"region_code": "16.02", "kind": ["gerai"], "year": [2014], "new": [1],
-    ...                        "cumulative": [1]})
-    >>> place_sites(points, counts, {"gerai": 10.0})[["site_id", "year", "workers_covered"]].to_dict("records")
-    [{'site_id': 'a-gerai', 'year': 2014, 'workers_covered': 150.0}]
-    """
-    return siting_place.place(points, counts, radius_km, solve_mclp, existing, time_limit_per_region,
-                              include_existing)

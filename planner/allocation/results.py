@@ -1,6 +1,6 @@
 """Solved model -> tidy tables with a fixed schema, the summary, and an atomic writer.
 
-Tables (DESIGN.md, "Outputs"):
+Tables (README.md, "What a run writes"):
 
 ``allocation.csv``  region_code, region_name, province_code, province_name, year, kind, existing, new,
                     cumulative (outlets open at the end of the year, existing included)

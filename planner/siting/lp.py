@@ -1,9 +1,9 @@
 """Optimal Lagrangian multipliers for the MCLP from its LP relaxation, solved by HiGHS's interior point method.
 
-The subgradient method of :mod:`planner.siting_bound` approaches the LP bound slowly: on NewYork p=50 r=400 it
+The subgradient method of :mod:`planner.siting.bound` approaches the LP bound slowly: on NewYork p=50 r=400 it
 stopped at 1,157,296 after 400 steps where the LP optimum is 1,155,666, and fixed 296 sites where the LP duals
 fix 1,209 (with the optimum as threshold). The LP itself takes 0.4 s by interior point there (3 s by dual
-simplex). Its row duals are the optimal multipliers of the cover rows; :func:`planner.siting_bound.lagrangian`
+simplex). Its row duals are the optimal multipliers of the cover rows; :func:`planner.siting.bound.lagrangian`
 evaluates L at them, so the bound and the fixing stay valid whatever the LP's numerical accuracy: any
 multipliers in [0, w] give a valid bound.
 
@@ -36,7 +36,7 @@ class LPSolution:
     bound : float
         The LP optimum (weight units, no constant).
     solver : highspy.Highs
-        The HiGHS instance that solved it, holding the optimal basis; :mod:`planner.siting_branch` continues
+        The HiGHS instance that solved it, holding the optimal basis; :mod:`planner.siting.branch` continues
         from it (and changes its bounds).
     """
 

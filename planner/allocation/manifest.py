@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.allocation.plan import versions
 from planner.errors import InputError, ReproducibilityError
 from planner.hashing import file_sha256
-from planner.plan import versions
 from planner.scenario import Scenario, scenario_from_dict
 
 #: Tables compared byte for byte (``sites.csv`` only when the recorded run wrote one).
@@ -233,8 +233,8 @@ def check_manifest(folder: str | Path, report: Report | None = None,
     ...
     allocation.csv: identical (307,211 bytes)
     """
-    from planner.plan import plan
-    from planner.results import write_results
+    from planner.allocation.plan import plan
+    from planner.allocation.results import write_results
 
     folder = Path(folder)
     say = report or (lambda line: None)

@@ -18,7 +18,7 @@ workers). Re-running the same command with the same --out resumes: finished scen
 
 def add_sweep_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``planner sweep`` on the CLI's sub-command parser."""
-    from planner.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
+    from planner.allocation.plan import DEFAULT_GAP, DEFAULT_TIME_LIMIT
 
     sweep = commands.add_parser("sweep", help="run a grid or Monte Carlo of scenarios on Dask",
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SWEEP_EPILOG)
@@ -50,7 +50,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     from planner.errors import InputError
     from planner.scenario import load_scenario
     from planner.sweep import run_sweep, text_progress_bar
-    from planner.sweep_specs import load_distributions, parse_vary
+    from planner.sweep.specs import load_distributions, parse_vary
 
     if args.distributions and not args.samples:
         raise InputError("--distributions needs --samples N (the number of Monte Carlo draws); add --samples.")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from planner.siting_heuristic import swap
+from planner.siting.heuristic import swap
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
         Stop when the bound is below the best plan's value plus ``step`` (1 for whole-number weights: the
         plan is then proven optimal; 0 otherwise).
     multipliers : numpy.ndarray, optional
-        Starting multipliers, clipped to [0, w] (e.g. the LP duals of :func:`planner.siting_lp.lp_solution`);
+        Starting multipliers, clipped to [0, w] (e.g. the LP duals of :func:`planner.siting.lp.lp_solution`);
         default w / 2.
 
     Returns

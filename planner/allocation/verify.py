@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.evaluate import budget_breaches, spend_table
+from planner.allocation.evaluate import budget_breaches, spend_table
 from planner.inputs import PlanInputs
 from planner.scenario import KINDS
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from planner.siting_heuristic import covered_weight, swap
-from planner.siting_lp import LPSolution
+from planner.siting.heuristic import covered_weight, swap
+from planner.siting.lp import LPSolution
 
 #: Values closer than this to 0 or 1 count as integral.
 INTEGRALITY = 1e-6
@@ -177,7 +177,7 @@ def branch_and_bound(matrix: sp.csr_matrix, weights: np.ndarray, constant: float
     constant : float
         Weight covered anyway (existing sites), added to every value and bound.
     lp : LPSolution
-        The solved LP relaxation of :func:`planner.siting_lp.lp_solution`; its solver is reused (its
+        The solved LP relaxation of :func:`planner.siting.lp.lp_solution`; its solver is reused (its
         column bounds change).
     plan : numpy.ndarray
         Column positions of the incumbent (p sites).

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from planner.siting_heuristic import covered_weight
-from planner.siting_reduce import Reduced, restrict
+from planner.siting.heuristic import covered_weight
+from planner.siting.reduce import Reduced, restrict
 
 #: Share of the candidate sites in a region (at least REGION_MIN of them).
 REGION_SHARE = 0.3

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from planner.regions import RegionDataset
-from planner.sweep_exec import SOLVED
+from planner.sweep.executor import SOLVED
 
 
 def _png(figure) -> bytes:

@@ -3,7 +3,7 @@
 Per regency (a site covers only demand of its own regency), year by year (sites opened earlier stay open:
 they are the MCLP's ``existing`` sites), kind by kind in the order gerai, then kanal (then any other kind,
 alphabetically): each later kind's demand weight is the population the earlier kinds leave uncovered in
-that year. The MCLP solver is passed in (``planner.siting.solve_mclp``).
+that year. Each solve is :func:`planner.siting.mclp.solve_mclp`.
 
 Existing outlets (before the first year) have no known location: they are placed first, by the same MCLP
 (a best-case assumption for the existing network), and are returned only on request.
@@ -12,13 +12,13 @@ Existing outlets (before the first year) have no known location: they are placed
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.siting_coverage import EARTH_RADIUS_KM, coverage_from_points
+from planner.siting.coverage import EARTH_RADIUS_KM, coverage_from_points
+from planner.siting.mclp import solve_mclp
 
 KIND_ORDER = ("gerai", "kanal")
 POINT_COLUMNS = ("point_id", "region_code", "name", "lon", "lat", "population")
@@ -150,13 +150,13 @@ class _Region:
         self.covered = {k: np.zeros(len(self.pts), dtype=bool) for k in kinds}
         self.by_population = np.lexsort((np.arange(len(self.pts)), -self.pts["population"].to_numpy()))
 
-    def open(self, kind: str, count: int, free: np.ndarray, mclp: Callable, time_limit: float
+    def open(self, kind: str, count: int, free: np.ndarray, time_limit: float
              ) -> tuple[np.ndarray, np.ndarray, dict]:
         """Open ``count`` more outlets of ``kind``; weights = population on ``free`` points."""
         distinct = np.unique(self.outlets[kind]).astype(np.int64)
         p = min(len(distinct) + count, len(self.pts))
         weights = self.pts["population"].to_numpy() * free
-        result = mclp(weights, p, coverage=self.cover[kind], existing=distinct, time_limit=time_limit)
+        result = solve_mclp(weights, p, coverage=self.cover[kind], existing=distinct, time_limit=time_limit)
         fresh = np.setdiff1d(result.selected, distinct)
         positions = np.concatenate([fresh, _extra_points(self.by_population, count - len(fresh))])
         newly = result.covered & ~self.covered[kind] & free
@@ -182,7 +182,7 @@ def _stages(region_counts: pd.DataFrame, kinds: list[str]) -> list[tuple[int, di
     return stages
 
 
-def place_region(pts: pd.DataFrame, region_counts: pd.DataFrame, radius_km: dict[str, float], mclp: Callable,
+def place_region(pts: pd.DataFrame, region_counts: pd.DataFrame, radius_km: dict[str, float],
                  time_limit: float, include_existing: bool) -> tuple[list[dict], list[dict]]:
     """Rows of the placed outlets of one regency and one record per MCLP solve."""
     code = str(region_counts["region_code"].iloc[0])
@@ -196,7 +196,7 @@ def place_region(pts: pd.DataFrame, region_counts: pd.DataFrame, radius_km: dict
             count = targets[kind] - len(state.outlets[kind])
             if count > 0:
                 left = max(deadline - time.perf_counter(), 1.0)
-                positions, credit, record = state.open(kind, count, free, mclp, left)
+                positions, credit, record = state.open(kind, count, free, left)
                 solves.append({"region_code": code, "kind": kind, "year": year, **record})
                 for position, workers in zip(positions, credit, strict=True):
                     point = state.pts.iloc[int(position)]
@@ -210,10 +210,64 @@ def place_region(pts: pd.DataFrame, region_counts: pd.DataFrame, radius_km: dict
     return rows, solves
 
 
-def place(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str, float], mclp: Callable,
-          existing: pd.DataFrame | None = None, time_limit_per_region: float = 10.0,
-          include_existing: bool = False) -> pd.DataFrame:
-    """Validate, then place every regency's outlets (see :func:`planner.siting.place_sites`)."""
+def place_sites(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str, float],
+                existing: pd.DataFrame | None = None, time_limit_per_region: float = 10.0, *,
+                include_existing: bool = False) -> pd.DataFrame:
+    """Place the outlets an allocation decided on demand points, regency by regency, year by year.
+
+    Each regency is solved on its own (a site covers only demand points of its own regency). Years are
+    solved in order, with every outlet opened earlier kept open (the MCLP's ``existing`` sites). Within a
+    year gerai are placed first, then kanal (then other kinds, alphabetically), and each later kind's
+    demand weight is the population the earlier kinds leave uncovered in that year. Counts are respected
+    exactly: when a regency has fewer points than outlets of a kind, several outlets share a point (the most
+    populous points first); they cover nothing new.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Demand points and candidate sites: point_id (unique), region_code, name, lon, lat (degrees),
+        population (persons, >= 0).
+    counts : pandas.DataFrame
+        region_code, kind, year, new, cumulative: outlets per regency, kind and year; ``cumulative``
+        includes the outlets that existed before the first year.
+    radius_km : dict
+        Kind -> coverage radius, km of great-circle distance, e.g. ``{"gerai": 15.0, "kanal": 5.0}``.
+    existing : pandas.DataFrame, optional
+        region_code, kind, count of outlets before the first year; checked against ``counts``
+        (cumulative minus new), from which they are otherwise derived. Their locations are unknown: they
+        are placed first by the same MCLP (a best-case assumption for the existing network).
+    time_limit_per_region : float
+        Seconds per regency; each solve gets the regency's remaining time (at least 1 s).
+    include_existing : bool
+        Also return the assumed existing outlets, with ``year`` = the year before the first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per new outlet: region_code, site_id (``<point_id>-<kind>``, with ``-2``, ``-3``... for
+        outlets sharing a point), name, lon, lat, kind, year, workers_covered. ``workers_covered`` is the
+        population weight (as passed in ``points.population``, persons) newly covered by that outlet: not
+        covered before by outlets of the same kind nor, that year, of kinds placed before it; a point newly
+        covered by several new outlets is credited to the nearest. ``attrs["solves"]`` holds one row per
+        MCLP solve (region_code, kind, year, p, status, gap, objective).
+
+    Raises
+    ------
+    InputError
+        Missing columns, negative or non-numeric values, counts inconsistent with cumulative, a kind without
+        a radius, a regency with outlets but no points.
+
+    Examples
+    --------
+    >>> points = pd.DataFrame({"point_id": ["a", "b", "c"], "region_code": "16.02", "name": ["A", "B", "C"],
+    ...                        "lon": [104.0, 104.05, 104.5], "lat": [-3.0, -3.0, -3.0],
+    ...                        "population": [100, 50, 80]})
+    >>> counts = pd.DataFrame({"region_code": "16.02", "kind": ["gerai"], "year": [2014], "new": [1],
+    ...                        "cumulative": [1]})
+    >>> place_sites(points, counts, {"gerai": 10.0})[["site_id", "year", "workers_covered"]].to_dict("records")
+    [{'site_id': 'a-gerai', 'year': 2014, 'workers_covered': 150.0}]
+    """
+
     if not isinstance(radius_km, dict) or not radius_km:
         raise InputError("radius_km must be a dict kind -> coverage radius in km, e.g. {'gerai': 10.0}.")
     if not isinstance(time_limit_per_region, int | float) or not time_limit_per_region > 0:
@@ -230,7 +284,7 @@ def place(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str, float
                 raise InputError(f"points: region_code {code} has no demand points but counts ask for "
                                  f"{wanted} outlets there; add its points or drop it from counts.")
             continue
-        region_rows, region_solves = place_region(groups[code], region_counts, radius_km, mclp,
+        region_rows, region_solves = place_region(groups[code], region_counts, radius_km,
                                                   float(time_limit_per_region), include_existing)
         rows += region_rows
         solves += region_solves
