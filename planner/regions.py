@@ -42,13 +42,27 @@ POINT_COLUMNS = {
     "name": "place name",
     "population": "persons at the census base year",
 }
+DEMAND_COLUMNS = {
+    "point_id": "unique id of the demand point, e.g. a grid cell id 'g106.25_-2.95'",
+    "region_code": "regency/city the people live in",
+    "population": "persons at the census base year",
+}
+SITE_COLUMNS = {
+    "site_id": "unique id of the candidate site, e.g. village code '16.71.01.1001'",
+    "region_code": "regency/city the site belongs to",
+    "name": "place name",
+    "allows_gerai": "true when a gerai (service outlet) may open here",
+    "allows_kanal": "true when a kanal (self-service kiosk) may open here",
+}
+#: Largest relative difference between a regency's demand total and its ``population`` (0.1 %).
+DEMAND_TOLERANCE = 1e-3
 REGION_CODE_PATTERN = re.compile(r"^\d{2}\.\d{2}$")
 PROVINCE_CODE_PATTERN = re.compile(r"^\d{2}$")
 
 
 @dataclass(frozen=True)
 class RegionDataset:
-    """The three layers of a region dataset, validated.
+    """The layers of a region dataset, validated.
 
     Attributes
     ----------
@@ -57,15 +71,58 @@ class RegionDataset:
     provinces : geopandas.GeoDataFrame
         One row per province, EPSG:4326.
     points : geopandas.GeoDataFrame or None
-        Demand points with population, EPSG:4326, or None when the dataset has none.
+        Coarse points that are both demand and candidate sites (e.g. kecamatan centroids with their
+        population), EPSG:4326, or None. Kept for comparison when ``demand``/``sites`` are given.
     source : str
         Path of the file the layers came from.
+    demand : geopandas.GeoDataFrame or None
+        Where people live: point_id, region_code, population (persons), lon, lat (e.g. 1 km grid cells).
+    sites : geopandas.GeoDataFrame or None
+        Where an outlet may open: site_id, region_code, name, allows_gerai, allows_kanal, lon, lat.
     """
 
     regions: gpd.GeoDataFrame
     provinces: gpd.GeoDataFrame
     points: gpd.GeoDataFrame | None
     source: str
+    demand: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame | None = None
+
+    def demand_points(self) -> pd.DataFrame | None:
+        """Demand as a plain table (point_id, region_code, population, lon, lat): the ``demand`` layer, else
+        the coarse ``points``, else None.
+
+        Examples
+        --------
+        >>> table = load_dataset().demand_points()
+        >>> sorted(table.columns)[:3]
+        ['lat', 'lon', 'point_id']
+        """
+        layer = self.demand if self.demand is not None else self.points
+        if layer is None:
+            return None
+        return pd.DataFrame(layer[["point_id", "region_code", "population", "lon", "lat"]])
+
+    def candidate_sites(self) -> pd.DataFrame | None:
+        """Candidate sites as a plain table (site_id, region_code, name, lon, lat, allows_gerai,
+        allows_kanal): the ``sites`` layer, else the coarse ``points`` (every kind allowed), else the
+        ``demand`` points (every kind allowed, named by their id), else None.
+        """
+        if self.sites is not None:
+            return pd.DataFrame(self.sites[[*SITE_COLUMNS, "lon", "lat"]])
+        layer = self.points if self.points is not None else self.demand
+        if layer is None:
+            return None
+        table = pd.DataFrame(layer[["point_id", "region_code", "lon", "lat"]]).rename(columns={"point_id": "site_id"})
+        table["name"] = layer["name"].to_numpy() if "name" in layer else table["site_id"]
+        table["allows_gerai"] = True
+        table["allows_kanal"] = True
+        return table[[*SITE_COLUMNS, "lon", "lat"]]
+
+    @property
+    def has_points(self) -> bool:
+        """True when the dataset has any point layer (demand, sites or coarse points)."""
+        return self.points is not None or self.demand is not None
 
 
 def default_dataset_path() -> Path:
@@ -257,6 +314,80 @@ def validate_points(frame: gpd.GeoDataFrame, region_codes: pd.Series, where: str
     return frame.sort_values("point_id").reset_index(drop=True)
 
 
+def _checked_points(frame: gpd.GeoDataFrame, columns: dict[str, str], key: str, region_codes: pd.Series,
+                    where: str) -> gpd.GeoDataFrame:
+    """Columns, CRS, unique ids, known region codes, point geometries; adds ``lon``/``lat``."""
+    _require_columns(frame, columns, where)
+    frame = _check_crs(frame.copy(), where)
+    frame[key] = frame[key].astype(str)
+    frame["region_code"] = frame["region_code"].astype(str)
+    duplicated = frame[key].duplicated()
+    if duplicated.any():
+        raise InputError(f"{where}: {key} {frame.loc[duplicated, key].iloc[0]!r} appears more than once; "
+                         "each row needs a unique id.")
+    unknown = ~frame["region_code"].isin(set(region_codes))
+    if unknown.any():
+        raise InputError(f"{where}: {key} {frame.loc[unknown, key].iloc[0]!r} has region_code "
+                         f"{frame.loc[unknown, 'region_code'].iloc[0]!r}, which is not in the regions layer; "
+                         "fix the code or drop the row.")
+    _check_geometry(frame, where, key)
+    if not (frame.geometry.geom_type == "Point").all():
+        raise InputError(f"{where}: every geometry must be a Point; convert polygons to centroids first.")
+    frame["lon"] = frame.geometry.x
+    frame["lat"] = frame.geometry.y
+    return frame
+
+
+def validate_demand(frame: gpd.GeoDataFrame, regions: pd.DataFrame, where: str = "demand") -> gpd.GeoDataFrame:
+    """Check a demand layer (where people live) against the regions and return a clean copy with ``lon``/``lat``.
+
+    Every regency's demand total must equal its ``population`` within ``DEMAND_TOLERANCE`` (0.1 %, and at
+    least 1 person): demand shapes where a regency's people live, it does not change how many there are.
+
+    Raises
+    ------
+    InputError
+        Missing column, duplicate id, unknown region code, negative or non-numeric population, a non-point
+        geometry, or a regency total that differs from the regions layer.
+    """
+    frame = _checked_points(frame, DEMAND_COLUMNS, "point_id", regions["region_code"], where)
+    _check_counts(frame, ("population",), where, "point_id")
+    frame["population"] = frame["population"].astype(float)
+    totals = frame.groupby("region_code")["population"].sum()
+    expected = regions.set_index("region_code")["population"].astype(float)
+    found = totals.reindex(expected.index, fill_value=0.0)
+    off = (found - expected).abs() > np.maximum(DEMAND_TOLERANCE * expected, 1.0)
+    if off.any():
+        code = off[off].index[0]
+        raise InputError(f"{where}: region_code {code!r} has {found[code]:,.0f} people on its demand points but "
+                         f"{expected[code]:,.0f} in the regions layer (more than {DEMAND_TOLERANCE:.1%} apart); "
+                         "rescale the demand to the regions' population or re-import with 'planner data import'.")
+    return frame.sort_values("point_id").reset_index(drop=True)
+
+
+def validate_sites(frame: gpd.GeoDataFrame, region_codes: pd.Series, where: str = "sites") -> gpd.GeoDataFrame:
+    """Check a candidate-sites layer against the regions and return a clean copy with ``lon``/``lat``.
+
+    Raises
+    ------
+    InputError
+        Missing column, duplicate id, unknown region code, a non-point geometry, or an ``allows_*`` value
+        that is not true/false.
+    """
+    frame = _checked_points(frame, SITE_COLUMNS, "site_id", region_codes, where)
+    for column in ("allows_gerai", "allows_kanal"):
+        values = frame[column]
+        text = values.astype(str).str.strip().str.lower()
+        truth = text.map({"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False})
+        if truth.isna().any():
+            row = frame.loc[truth.isna()].iloc[0]
+            raise InputError(f"{where}: column '{column}' of site_id {row['site_id']!r} is {row[column]!r}; "
+                             "use true or false.")
+        frame[column] = truth.astype(bool)
+    frame["name"] = frame["name"].fillna("").astype(str)
+    return frame.sort_values("site_id").reset_index(drop=True)
+
+
 def load_regions(path: str | Path | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
     """Load and validate the regencies/cities layer.
 
@@ -284,12 +415,14 @@ def load_regions(path: str | Path | None = None, layer: str | None = None) -> gp
 
 
 def load_dataset(path: str | Path | None = None) -> RegionDataset:
-    """Load the regions, provinces and (when present) points layers of a dataset, validated together.
+    """Load the regions, provinces and (when present) points, demand and sites layers, validated together.
 
     Parameters
     ----------
     path : str or pathlib.Path, optional
-        GeoPackage with layers ``regions``, ``provinces`` and optionally ``points``; None = embedded default.
+        GeoPackage with layers ``regions``, ``provinces`` and optionally ``points`` (coarse points that are
+        both demand and sites), ``demand`` (where people live) and ``sites`` (candidate sites); None = the
+        embedded default.
 
     Returns
     -------
@@ -315,7 +448,13 @@ def load_dataset(path: str | Path | None = None) -> RegionDataset:
     points_raw = _read_layer(resolved, None, "points", required=False)
     points = None if points_raw is None else validate_points(points_raw, regions["region_code"],
                                                              f"{resolved}, layer 'points'")
-    return RegionDataset(regions=regions, provinces=provinces, points=points, source=str(resolved))
+    demand_raw = _read_layer(resolved, None, "demand", required=False)
+    demand = None if demand_raw is None else validate_demand(demand_raw, regions, f"{resolved}, layer 'demand'")
+    sites_raw = _read_layer(resolved, None, "sites", required=False)
+    sites = None if sites_raw is None else validate_sites(sites_raw, regions["region_code"],
+                                                          f"{resolved}, layer 'sites'")
+    return RegionDataset(regions=regions, provinces=provinces, points=points, source=str(resolved),
+                         demand=demand, sites=sites)
 
 
 def as_dataset(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None) -> RegionDataset:

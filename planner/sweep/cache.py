@@ -71,7 +71,8 @@ def dataset_sha256(dataset: RegionDataset) -> str:
     if source.is_file():
         return file_sha256(source)
     digest = hashlib.sha256(b"content:")
-    for frame in (dataset.regions, dataset.provinces, dataset.points):
+    fine = [frame for frame in (dataset.demand, dataset.sites) if frame is not None]
+    for frame in (dataset.regions, dataset.provinces, dataset.points, *fine):
         _frame_sha256(frame, digest)
     return digest.hexdigest()
 

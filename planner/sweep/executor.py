@@ -8,6 +8,7 @@ a status and a reason). The same code path serves a LocalCluster and an existing
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import sys
@@ -49,7 +50,7 @@ def scale_workers(dataset: RegionDataset, factors: Sequence[tuple[str, float]]) 
     multiplier = by_code.get("*", 1.0) * regions["province_code"].map(lambda code: by_code.get(code, 1.0))
     scaled = regions["workers_informal"].to_numpy(float) * multiplier.to_numpy(float)
     regions["workers_informal"] = np.minimum(scaled, regions["population"].to_numpy(float))
-    return RegionDataset(regions, dataset.provinces, dataset.points, dataset.source)
+    return dataclasses.replace(dataset, regions=regions)
 
 
 def _finite(value: float | None) -> float | None:
