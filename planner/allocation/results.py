@@ -50,6 +50,10 @@ class PlanResult:
     sites : pandas.DataFrame or None
         Site placement (``region_code, site_id, name, lon, lat, kind, year, workers_covered``) when the
         dataset has points.
+    unreached : pandas.DataFrame or None
+        Where the informal workers beyond reach live in the final plan year, measured from the placed sites:
+        one row per demand point not within reach of any open outlet (``point_id, region_code, lon, lat,
+        workers_unreached``, persons). None when no sites were placed.
     """
 
     allocation: pd.DataFrame
@@ -58,6 +62,7 @@ class PlanResult:
     summary: dict
     baseline_reach: dict[str, pd.DataFrame] = field(default_factory=dict)
     sites: pd.DataFrame | None = None
+    unreached: pd.DataFrame | None = None
 
     @property
     def status(self) -> str:
