@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.data_read import check_file, kemendagri_codes, numbers, pick_columns, read_csv
 from planner.errors import InputError, brief
 from planner.regions import STORAGE_CRS, area_km2
 
@@ -226,68 +227,6 @@ def _check_ratios(informal_share: float, employment_ratio: float) -> None:
                          "in (0, 1].")
 
 
-def _check_file(path: Path, what: str) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: file not found; give the path of the {what}.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give the path of the {what} file.")
-
-
-def _pick_columns(frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]], path: Path) -> pd.DataFrame:
-    """Rename the first present alias of each wanted column (case-insensitive) to its canonical name."""
-    by_lower = {str(column).strip().lower(): column for column in frame.columns}
-    chosen = {}
-    for canonical, aliases in wanted.items():
-        found = next((by_lower[a.lower()] for a in aliases if a.lower() in by_lower), None)
-        if found is None:
-            others = ", ".join(aliases[1:])
-            raise InputError(f"{path}: missing column '{aliases[0]}' (also accepted: {others}; columns "
-                             f"present: {', '.join(map(str, frame.columns))}); add or rename it.")
-        chosen[found] = canonical
-    return frame[list(chosen)].rename(columns=chosen)
-
-
-def _read_csv(path: Path, what: str, wanted: dict[str, tuple[str, ...]],
-              optional: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
-    """Read a CSV as text, keep the wanted columns (renamed to canonical names) and any optional ones."""
-    _check_file(path, what)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as error:
-        raise InputError(f"{path}: cannot be read as a CSV table ({type(error).__name__}: "
-                         f"{str(error).splitlines()[0] if str(error) else ''}); give the {what} as UTF-8 "
-                         "CSV.") from None
-    present = {name: aliases for name, aliases in (optional or {}).items()
-               if any(alias.lower() in {str(c).strip().lower() for c in frame.columns} for alias in aliases)}
-    frame = _pick_columns(frame, {**wanted, **present}, path)
-    for column in frame.columns:
-        frame[column] = frame[column].str.strip()
-    return frame
-
-
-def _numbers(frame: pd.DataFrame, column: str, path: Path, key: str,
-             minimum: float | None = 0.0) -> pd.Series:
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | ~np.isfinite(values) | ((values < minimum) if minimum is not None else False)
-    if bad.any():
-        row = frame.loc[bad].iloc[0]
-        raise InputError(f"{path}: field '{column}' of {key} {row[key]!r} is {row[column]!r}; give a finite "
-                         f"number{'' if minimum is None else ' >= 0'}.")
-    return values
-
-
-def _kemendagri_codes(codes: pd.Series, path: Path, field: str, parts: int) -> pd.Series:
-    """Normalise Kemendagri codes to dotted form (``1671`` -> ``16.71``); fail on anything else."""
-    digits = codes.str.replace(".", "", regex=False)
-    ok = digits.str.fullmatch(rf"\d{{{2 * parts}}}")
-    if not ok.all():
-        bad = codes[~ok].iloc[0]
-        example = "16.71.01" if parts == 3 else "16.71"
-        raise InputError(f"{path}: field '{field}' has {bad!r}; Kemendagri codes look like '{example}'.")
-    pieces = [digits.str[2 * i:2 * i + 2] for i in range(parts)]
-    return pieces[0].str.cat(pieces[1:], sep=".")
-
-
 def _boundary_layer(path: Path, layer: str | None) -> str:
     import pyogrio
 
@@ -311,7 +250,7 @@ def _boundary_layer(path: Path, layer: str | None) -> str:
 
 def _read_boundaries(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     """Regency polygons as ``region_code``, ``region_name``, ``geometry`` (valid, EPSG:4326)."""
-    _check_file(path, "regency boundaries")
+    check_file(path, "regency boundaries")
     layer = _boundary_layer(path, layer)
     try:
         frame = gpd.read_file(path, layer=layer)
@@ -322,9 +261,9 @@ def _read_boundaries(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise InputError(f"{path}: layer '{layer}' has no coordinate reference system; set one (e.g. "
                          "EPSG:4326) in the file.")
-    columns = _pick_columns(frame.drop(columns=frame.geometry.name), _BOUNDARY_COLUMNS, path)
+    columns = pick_columns(frame.drop(columns=frame.geometry.name), _BOUNDARY_COLUMNS, path)
     columns = columns.astype(str).apply(lambda column: column.str.strip())
-    codes = _kemendagri_codes(columns["code"], path, "code", parts=2)
+    codes = kemendagri_codes(columns["code"], path, "code", parts=2)
     if codes.duplicated().any():
         raise InputError(f"{path}: code {codes[codes.duplicated()].iloc[0]!r} appears more than once; "
                          "give one polygon row per regency (dissolve duplicates first).")
@@ -375,13 +314,13 @@ def _official_names(names: pd.Series, codes: pd.Series) -> pd.Series:
 
 def _read_census(path: Path) -> pd.DataFrame:
     """Census kecamatan as ``bps_code``, ``district``, ``population`` (int persons), plus the regency name."""
-    frame = _read_csv(path, "2010 census population by kecamatan", _CENSUS_COLUMNS,
-                      optional={"regency_name": ("REGION", "regency_name", "nama_kab")})
+    frame = read_csv(path, "2010 census population by kecamatan", _CENSUS_COLUMNS,
+                     optional={"regency_name": ("REGION", "regency_name", "nama_kab")})
     if "regency_name" not in frame:
         frame["regency_name"] = frame["bps_code"]
     if frame.empty:
         raise InputError(f"{path}: has no rows; give the census population by kecamatan.")
-    people = _numbers(frame, "population", path, "bps_code")
+    people = numbers(frame, "population", path, "bps_code")
     if (people != np.round(people)).any():
         row = frame.loc[people != np.round(people)].iloc[0]
         raise InputError(f"{path}: population of {row['bps_code']} {row['district']} is {row['population']}; "
@@ -394,14 +333,14 @@ def _read_census(path: Path) -> pd.DataFrame:
 def _read_points(path: Path, regions: gpd.GeoDataFrame, log: Callable[[str], object]) -> pd.DataFrame:
     """Kecamatan centroids as ``point_id``, ``region_code``, ``name``, ``lat``, ``lng``; points of regencies
     absent from the boundaries are reported and left out."""
-    frame = _read_csv(path, "kecamatan centroids", _POINT_COLUMNS)
-    frame["point_id"] = _kemendagri_codes(frame["code"], path, "code", parts=3)
+    frame = read_csv(path, "kecamatan centroids", _POINT_COLUMNS)
+    frame["point_id"] = kemendagri_codes(frame["code"], path, "code", parts=3)
     if frame["point_id"].duplicated().any():
         twice = frame.loc[frame["point_id"].duplicated(), "code"].iloc[0]
         raise InputError(f"{path}: code {twice!r} appears more than once; give each kecamatan a unique "
                          "code.")
-    frame["lat"] = _numbers(frame, "lat", path, "code", minimum=None)
-    frame["lng"] = _numbers(frame, "lng", path, "code", minimum=None)
+    frame["lat"] = numbers(frame, "lat", path, "code", minimum=None)
+    frame["lng"] = numbers(frame, "lng", path, "code", minimum=None)
     outside = (frame["lat"].abs() > 90) | (frame["lng"].abs() > 180)
     if outside.any():
         raise InputError(f"{path}: kecamatan {frame.loc[outside, 'code'].iloc[0]!r} has lat/lng outside the "
@@ -424,8 +363,8 @@ def _home_codes(census: pd.DataFrame, regions: gpd.GeoDataFrame, crosswalk: str 
     if crosswalk is None:
         return _codes_without_crosswalk(census, regions, log)
     path = Path(crosswalk)
-    table = _read_csv(path, "BPS 2010 to Kemendagri regency crosswalk", _CROSSWALK_COLUMNS)
-    table["code"] = _kemendagri_codes(table["code"], path, "code", parts=2)
+    table = read_csv(path, "BPS 2010 to Kemendagri regency crosswalk", _CROSSWALK_COLUMNS)
+    table["code"] = kemendagri_codes(table["code"], path, "code", parts=2)
     if table["bps_code"].duplicated().any():
         twice = table.loc[table["bps_code"].duplicated(), "bps_code"].iloc[0]
         raise InputError(f"{path}: REGIONAL_CODE {twice!r} appears more than once; map each 2010 regency to "
@@ -450,7 +389,7 @@ def _home_codes(census: pd.DataFrame, regions: gpd.GeoDataFrame, crosswalk: str 
 def _codes_without_crosswalk(census: pd.DataFrame, regions: gpd.GeoDataFrame,
                              log: Callable[[str], object]) -> pd.Series:
     path = census.attrs.get("path", "population file")
-    codes = _kemendagri_codes(census["bps_code"], Path(path), "REGIONAL_CODE", parts=2)
+    codes = kemendagri_codes(census["bps_code"], Path(path), "REGIONAL_CODE", parts=2)
     names = regions.set_index("region_code")["region_name"]
     unknown = ~codes.isin(names.index)
     if unknown.any():
