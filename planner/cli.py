@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--population", required=True, help="BPS 2010 census by kecamatan (CSV)")
     imp.add_argument("--crosswalk", help="BPS 2010 regency code -> Kemendagri code (CSV)")
     imp.add_argument("--points", help="kecamatan centroids (CSV code,name,lat,lng): demand points and sites")
+    imp.add_argument("--grid", help="population grid of cell centres (Parquet or CSV lon,lat,population): "
+                                    "the 'demand' layer, rescaled to every regency's population")
+    imp.add_argument("--sites", help="candidate sites (CSV code,name,lat,lng, e.g. village centroids): "
+                                     "the 'sites' layer")
+    imp.add_argument("--kecamatan", help="kecamatan polygons (GPKG with 'code'): shape the grid by each "
+                                         "kecamatan's census population (needs --grid and --points)")
     imp.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
     imp.add_argument("--quiet", action="store_true", help="print the summary only, not every mismatch")
 
@@ -179,8 +185,10 @@ def _data(args: argparse.Namespace) -> int:
 
         log = (lambda message: None) if args.quiet else print
         report = import_official_data(args.boundaries, args.population, args.out, layer=args.layer,
-                                      crosswalk=args.crosswalk, points=args.points, log=log)
+                                      crosswalk=args.crosswalk, points=args.points, grid=args.grid,
+                                      sites=args.sites, kecamatan=args.kecamatan, log=log)
         print(f"wrote {report.output}: {report.n_regions} regions, {report.n_points} points, "
+              f"{report.n_demand} demand points, {report.n_sites} sites, "
               f"population {report.population_total:,.0f} (conserved within "
               f"{report.population_conserved_relative_error:.4%})")
         return 0

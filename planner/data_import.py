@@ -46,7 +46,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.data_grid import GridReport, build_demand, read_grid, read_kecamatan_polygons
 from planner.data_read import check_file, kemendagri_codes, numbers, pick_columns, read_csv
+from planner.data_sites import SitesReport, build_sites
 from planner.errors import InputError, brief
 from planner.regions import STORAGE_CRS, area_km2
 
@@ -126,6 +128,12 @@ class ImportReport:
         Path of the GeoPackage written.
     seconds : float
         Wall time of the import, s.
+    n_demand, n_sites : int
+        Rows written to the layers ``demand`` and ``sites`` (0 without a grid, without sites).
+    grid : planner.data_grid.GridReport or None
+        What was done with the grid (cells kept and dropped, rescaling), None without a grid.
+    sites : planner.data_sites.SitesReport or None
+        How the candidate sites were assigned, None without sites.
     """
 
     n_regions: int
@@ -140,14 +148,20 @@ class ImportReport:
     unmatched_kecamatan: tuple[str, ...]
     output: str
     seconds: float
+    n_demand: int = 0
+    n_sites: int = 0
+    grid: GridReport | None = None
+    sites: SitesReport | None = None
 
 
 def import_official_data(boundaries: str | Path, population: str | Path, out: str | Path, *,
                          layer: str | None = None, crosswalk: str | Path | None = None,
-                         points: str | Path | None = None, informal_share: float = INFORMAL_SHARE,
-                         employment_ratio: float = EMPLOYMENT_RATIO,
+                         points: str | Path | None = None, grid: str | Path | None = None,
+                         sites: str | Path | None = None, kecamatan: str | Path | None = None,
+                         informal_share: float = INFORMAL_SHARE, employment_ratio: float = EMPLOYMENT_RATIO,
                          log: Callable[[str], object] = print) -> ImportReport:
-    """Build a region GeoPackage (layers ``regions``, ``provinces``, ``points``) from official files.
+    """Build a region GeoPackage (layers ``regions``, ``provinces``, ``points``, ``demand``, ``sites``) from
+    official files.
 
     Parameters
     ----------
@@ -167,6 +181,15 @@ def import_official_data(boundaries: str | Path, population: str | Path, out: st
         CSV of kecamatan centroids: ``code`` (``16.71.01``), ``name``, ``lat``, ``lng`` (degrees, EPSG:4326).
         Required when the boundaries hold regencies created after 2010 (their 2010 parent is found by
         kecamatan names); adds the layer ``points``.
+    grid : str or pathlib.Path, optional
+        Population grid of cell centres (Parquet or CSV: ``lon``, ``lat``, ``population``); adds the layer
+        ``demand``, rescaled to every regency's population (rules in ``planner.data_grid``).
+    sites : str or pathlib.Path, optional
+        Candidate sites (CSV: ``code``, ``name``, ``lat``, ``lng``, e.g. village centroids); adds the layer
+        ``sites`` (rules in ``planner.data_sites``).
+    kecamatan : str or pathlib.Path, optional
+        Kecamatan polygons (``code``, e.g. ``kecamatan_2025.gpkg``): the grid's cells of each kecamatan are
+        scaled to its census population where the name matching knows it. Needs ``grid`` and ``points``.
     informal_share : float
         Informal share of employed persons, in [0, 1].
     employment_ratio : float
@@ -182,11 +205,13 @@ def import_official_data(boundaries: str | Path, population: str | Path, out: st
     ------
     planner.errors.InputError
         On a missing or unreadable file, a missing column, a bad code or count, a crosswalk code absent from
-        the boundaries, or a census regency absent from the crosswalk.
+        the boundaries, or a census regency absent from the crosswalk; a bad grid, kecamatan or sites file
+        (see ``planner.data_grid`` and ``planner.data_sites``).
     """
     started = time.perf_counter()
     out = _check_output(out)
     _check_ratios(informal_share, employment_ratio)
+    fine = _read_fine_inputs(grid, sites, kecamatan, points)
     regions = _read_boundaries(Path(boundaries), layer)
     census = _read_census(Path(population))
     census["home_code"] = _home_codes(census, regions, crosswalk, log)
@@ -197,14 +222,62 @@ def import_official_data(boundaries: str | Path, population: str | Path, out: st
     regions["workers_informal"] = regions["population"] * employment_ratio * informal_share
     point_layer = None if kecamatan is None else _point_population(kecamatan, census, matches, regions)
     report_args = _check_and_log(census, regions, family, kecamatan, matches, point_layer, log)
-    _write_atomic(out, regions, _provinces(regions), point_layer)
+    layers, fine_reports = _fine_layers(fine, regions, point_layer, log)
+    _write_atomic(out, regions, _provinces(regions), point_layer, layers)
     seconds = time.perf_counter() - started
     log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s")
     return ImportReport(n_regions=len(regions), n_points=0 if point_layer is None else len(point_layer),
-                        output=str(out), seconds=seconds, **report_args)
+                        output=str(out), seconds=seconds, **report_args, **fine_reports)
 
 
 # ----------------------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class _FineInputs:
+    """The grid (read), the kecamatan polygons (read) and the sites file (checked), each None when absent."""
+
+    grid: pd.DataFrame | None
+    grid_path: Path | None
+    kecamatan: gpd.GeoDataFrame | None
+    sites: Path | None
+
+
+def _read_fine_inputs(grid: str | Path | None, sites: str | Path | None, kecamatan: str | Path | None,
+                      points: str | Path | None) -> _FineInputs:
+    """Read the grid and kecamatan polygons and check the sites file first, so a bad one fails fast."""
+    if kecamatan is not None and (grid is None or points is None):
+        missing = "grid=" if grid is None else "points="
+        raise InputError(f"{kecamatan}: kecamatan polygons shape the population grid by each kecamatan's census "
+                         f"population, which needs the grid and the kecamatan centroids; pass {missing} too or "
+                         "drop the kecamatan polygons.")
+    if sites is not None:
+        check_file(Path(sites), "candidate sites")
+    return _FineInputs(grid=None if grid is None else read_grid(grid),
+                       grid_path=None if grid is None else Path(grid),
+                       kecamatan=None if kecamatan is None else read_kecamatan_polygons(kecamatan),
+                       sites=None if sites is None else Path(sites))
+
+
+def _fine_layers(fine: _FineInputs, regions: gpd.GeoDataFrame, point_layer: gpd.GeoDataFrame | None,
+                 log: Callable[[str], object]) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
+    """The ``demand`` and ``sites`` layers (when asked for) and their report fields."""
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    reports: dict = {}
+    if fine.grid is not None and fine.grid_path is not None:
+        shaping = None
+        if fine.kecamatan is not None and point_layer is not None:
+            known = point_layer.loc[~point_layer["population_estimated"]].set_index("point_id")["population"]
+            shaping = fine.kecamatan.assign(census_population=fine.kecamatan["kecamatan_code"].map(known)
+                                            .astype(float))
+        layers["demand"], reports["grid"] = build_demand(fine.grid, regions, source=fine.grid_path.name,
+                                                         kecamatan=shaping, log=log)
+        reports["n_demand"] = len(layers["demand"])
+    if fine.sites is not None:
+        layers["sites"], reports["sites"] = build_sites(fine.sites, regions, log=log)
+        reports["n_sites"] = len(layers["sites"])
+    return layers, reports
+
 
 
 def _check_output(out: str | Path) -> Path:
@@ -757,14 +830,17 @@ def _unmatched_lines(census: pd.DataFrame, kecamatan: pd.DataFrame, matches: pd.
 
 
 def _write_atomic(out: Path, regions: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame,
-                  points: gpd.GeoDataFrame | None) -> None:
-    """Write the layers to a temporary file beside ``out`` and move it into place only when complete."""
+                  points: gpd.GeoDataFrame | None, extra: dict[str, gpd.GeoDataFrame] | None = None) -> None:
+    """Write the layers (``extra``: more layers by name) to a temporary file beside ``out`` and move it into
+    place only when complete."""
     temporary = out.with_name(f".{out.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
     try:
         regions[_REGION_OUTPUT].to_file(temporary, layer="regions", driver="GPKG")
         provinces.to_file(temporary, layer="provinces", driver="GPKG")
         if points is not None:
             points.to_file(temporary, layer="points", driver="GPKG")
+        for name, layer in (extra or {}).items():
+            layer.to_file(temporary, layer=name, driver="GPKG")
         os.replace(temporary, out)
     except OSError as error:
         raise InputError(f"{out}: cannot be written ({brief(error)}); check the folder's permissions and free "
