@@ -137,10 +137,17 @@ def read_grid(path: str | Path) -> pd.DataFrame:
             row = int(np.flatnonzero(bad)[0])
             rule = ("a finite number of persons >= 0" if column == "population"
                     else f"degrees in [{low:g}, {high:g}] (EPSG:4326)")
-            raise InputError(f"{path}: field '{column}' of row {row + 1} is {frame[column].iloc[row]!r}; "
+            raise InputError(f"{path}: field '{column}' of row {row + 1} is {_shown(frame[column].iloc[row])}; "
                              f"give {rule}.")
         frame[column] = values
     return frame
+
+
+def _shown(value: object) -> str:
+    """A cell value as the user wrote it: numbers plainly (``-5``, ``nan``), text quoted (``'many'``)."""
+    if isinstance(value, int | float | np.number):
+        return f"{float(value):g}"
+    return "empty" if value is None or value == "" else repr(str(value))
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from planner.data_import import (
     split_integer,
 )
 from planner.errors import InputError
-from planner.regions import load_dataset
+from planner.regions import DEMAND_TOLERANCE, load_dataset
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 INDONESIA = SHARED / "data" / "indonesia"
@@ -316,3 +316,190 @@ def test_real_census_file_without_a_column_is_refused_naming_it(tmp_path):
         import_official_data(INDONESIA / "regencies_2025.gpkg", broken, tmp_path / "out.gpkg",
                              crosswalk=INDONESIA / "bps2010_regency_to_kemendagri.csv", log=lambda line: None)
     assert not (tmp_path / "out.gpkg").exists()
+
+
+# ------------------------------------------------------------------------- grid (demand) and candidate sites
+#
+# The tiny regencies again: Alpha 16.01 = box(104, -3, 104.5, -2.5) with 3,150 people, Beta Baru 16.02 =
+# box(104.5, -3, 105, -2.5) with 850, Kota Gamma 16.71 = box(104, -3.5, 104.2, -3.3) with 9,000.
+# Grid cells (lon, lat, people): Alpha a1 (104.1, -2.6) 100, a2 (104.3, -2.8) 300, a zero cell (104.2, -2.7),
+# a coastal cell a3 (103.97, -2.75) 100 lying 0.03 deg (3.3 km) west of Alpha; Beta b1 (104.6, -2.6) 50,
+# b2 (104.8, -2.9) 150; Gamma g1 (104.05, -3.35) 10, g2 (104.15, -3.45) 30; and one cell (110, 5) far from all.
+# Rescaled per regency: Alpha 500 -> 3,150 (x6.3), Beta 200 -> 850 (x4.25), Gamma 40 -> 9,000 (x225).
+
+GRID = pd.DataFrame({
+    "lon": [104.1, 104.3, 104.2, 103.97, 104.6, 104.8, 104.05, 104.15, 110.0],
+    "lat": [-2.6, -2.8, -2.7, -2.75, -2.6, -2.9, -3.35, -3.45, 5.0],
+    "population": [100.0, 300.0, 0.0, 100.0, 50.0, 150.0, 10.0, 30.0, 1000.0],
+})
+A1, A2, A3, B1, B2, G1, G2 = ("g104.1000_-2.6000", "g104.3000_-2.8000", "g103.9700_-2.7500", "g104.6000_-2.6000",
+                              "g104.8000_-2.9000", "g104.0500_-3.3500", "g104.1500_-3.4500")
+
+
+def _write_grid(folder: Path, grid: pd.DataFrame = GRID, name: str = "grid.csv") -> Path:
+    path = folder / name
+    if name.endswith(".parquet"):
+        grid.to_parquet(path)
+    else:
+        grid.to_csv(path, index=False)
+    return path
+
+
+def _write_kecamatan(folder: Path) -> Path:
+    """Alpha split in three (a1 in 16.01.01, a2 in 16.01.03, 16.01.02 without a cell), Gamma in two."""
+    path = folder / "kecamatan.gpkg"
+    gpd.GeoDataFrame({"code": ["16.01.01", "16.01.02", "16.01.03", "16.71.01", "16.71.02"]},
+                     geometry=[box(104.0, -2.75, 104.5, -2.5), box(104.0, -3.0, 104.25, -2.75),
+                               box(104.25, -3.0, 104.5, -2.75), box(104.0, -3.4, 104.1, -3.3),
+                               box(104.1, -3.5, 104.2, -3.3)], crs="EPSG:4326").to_file(path, layer="kecamatan")
+    return path
+
+
+def _write_sites(folder: Path, extra: list[tuple[str, str, float, float]] = ()) -> Path:
+    rows = [("16.01.01.2001", "Desa Satu", -2.6, 104.1),       # by code, inside its regency
+            ("16.02.01.2001", "Desa Dua", -2.6, 104.45),       # by code, inside Alpha's polygon
+            ("16.71.01.2001", "Kelurahan Tiga", -3.35, 103.95),  # by code, outside every polygon
+            ("X1", "Pasar", -2.7, 104.7),                      # no regency named: Beta's polygon holds it
+            ("99.01.01.2001", "Dermaga", -2.7, 105.05),        # 99.01 is no regency: Beta, 5.5 km away
+            *extra]
+    path = folder / "sites.csv"
+    pd.DataFrame(rows, columns=["code", "name", "lat", "lng"]).to_csv(path, index=False)
+    return path
+
+
+def test_grid_cells_go_to_their_regency_and_are_rescaled_to_its_population(tiny, tmp_path):
+    report = _tiny_import(tiny, tmp_path / "fine.gpkg", grid=_write_grid(tmp_path))
+    dataset = load_dataset(tmp_path / "fine.gpkg")
+    demand = dataset.demand.set_index("point_id")
+    assert demand["region_code"].to_dict() == {A1: "16.01", A2: "16.01", A3: "16.01", B1: "16.02", B2: "16.02",
+                                               G1: "16.71", G2: "16.71"}
+    assert demand["population"].to_dict() == pytest.approx({A1: 630, A2: 1890, A3: 630, B1: 212.5, B2: 637.5,
+                                                            G1: 2250, G2: 6750})
+    assert report.n_demand == 7
+    grid = report.grid
+    assert (grid.cells_read, grid.cells_empty, grid.cells_far, grid.people_far) == (9, 1, 1, 1000.0)
+    assert (grid.cells_kept, grid.cells_nearest) == (7, 1)
+    assert grid.nearest_max_km == pytest.approx(0.03 * 111.32 * np.cos(np.radians(2.75)), rel=0.03)
+    assert (grid.grid_people, grid.population) == (740.0, 13_000.0)
+    assert grid.people_changed == pytest.approx(2650 + 650 + 8960)
+    assert grid.factor_min == ("16.02", pytest.approx(4.25)) and grid.factor_max == ("16.71", pytest.approx(225))
+    assert dataset.sites is None  # without --sites: the coarse points are the candidate sites
+    assert dataset.candidate_sites()["site_id"].tolist() == dataset.points["point_id"].tolist()
+
+
+def test_grid_totals_stay_within_the_tolerance_of_every_regency(tiny, tmp_path):
+    _tiny_import(tiny, tmp_path / "fine.gpkg", grid=_write_grid(tmp_path), kecamatan=_write_kecamatan(tmp_path))
+    dataset = load_dataset(tmp_path / "fine.gpkg")
+    totals = dataset.demand.groupby("region_code")["population"].sum()
+    expected = dataset.regions.set_index("region_code")["population"]
+    assert ((totals - expected).abs() <= DEMAND_TOLERANCE * expected).all()
+
+
+def test_kecamatan_polygons_shape_the_grid_by_census_kecamatan(tiny, tmp_path):
+    # Alpha: a1 lies in 16.01.01 (census 1,000); 16.01.03 (a2) is estimated, a3 lies outside every kecamatan,
+    # so a2 and a3 share 3,150 - 1,000 = 2,150 by grid weight (300:100). 16.01.02 (census 2,000) has no cell:
+    # its people are in that remainder. Gamma: g1 in 16.71.01 (census 5,000), g2 takes the other 4,000.
+    report = _tiny_import(tiny, tmp_path / "fine.gpkg", grid=_write_grid(tmp_path),
+                          kecamatan=_write_kecamatan(tmp_path))
+    demand = load_dataset(tmp_path / "fine.gpkg").demand.set_index("point_id")["population"]
+    assert demand.to_dict() == pytest.approx({A1: 1000, A2: 1612.5, A3: 537.5, B1: 212.5, B2: 637.5,
+                                              G1: 5000, G2: 4000})
+    assert report.grid.kecamatan_shaped == 2 and report.grid.kecamatan_without_cells == 1
+    assert report.grid.people_moved_kecamatan == pytest.approx((370 + 277.5 + 92.5 + 2750 + 2750) / 2)
+
+
+def test_a_regency_without_cells_gets_one_point_with_its_people(tiny, tmp_path):
+    lines: list[str] = []
+    grid = _write_grid(tmp_path, GRID.loc[GRID["lat"] > -3.3])
+    report = _tiny_import(tiny, tmp_path / "fine.gpkg", grid=grid, log=lines.append)
+    demand = load_dataset(tmp_path / "fine.gpkg").demand.set_index("point_id")
+    assert report.grid.regencies_without_cells == ("16.71",)
+    assert demand.loc["r16.71", "population"] == 9000
+    assert box(104.0, -3.5, 104.2, -3.3).contains(demand.loc["r16.71", "geometry"])
+    assert any("regencies without a grid cell (1)" in line and "16.71" in line for line in lines)
+
+
+def test_a_parquet_grid_and_aliased_columns_give_the_same_demand(tiny, tmp_path):
+    _tiny_import(tiny, tmp_path / "csv.gpkg", grid=_write_grid(tmp_path))
+    aliased = GRID.rename(columns={"lon": "Longitude", "lat": "y", "population": "pop"}).assign(
+        regency_code="99.99")  # a regency column in the grid is ignored
+    _tiny_import(tiny, tmp_path / "pq.gpkg", grid=_write_grid(tmp_path, aliased, "grid.parquet"))
+    left, right = (load_dataset(tmp_path / name).demand for name in ("csv.gpkg", "pq.gpkg"))
+    pd.testing.assert_frame_equal(pd.DataFrame(left.drop(columns="geometry")),
+                                  pd.DataFrame(right.drop(columns="geometry")))
+
+
+def test_the_import_logs_what_it_did_with_the_grid_and_the_sites(tiny, tmp_path):
+    lines: list[str] = []
+    _tiny_import(tiny, tmp_path / "fine.gpkg", grid=_write_grid(tmp_path), sites=_write_sites(tmp_path),
+                 log=lines.append)
+    text = "\n".join(lines)
+    assert "9 cells; 1 without people dropped; 1 farther than 10 km from every regency dropped (1,000" in text
+    assert "grid cells kept: 7 (1 outside every regency polygon given to the nearest regency" in text
+    assert "740 grid people -> 13,000" in text and "from 4.250 (16.02) to 225.000 (16.71)" in text
+    assert "sites.csv: 5 kept; 3 placed in the regency their code names (1 of them outside every polygon and 1 " \
+           "inside a neighbour's" in text
+    assert "1 by the polygon holding them, 1 by the nearest polygon within 10 km; 0 refused" in text
+    assert "sites per regency: min 1, median 1, max 3" in text
+
+
+def test_sites_belong_to_the_regency_their_code_names_else_the_polygon_near_them(tiny, tmp_path):
+    report = _tiny_import(tiny, tmp_path / "fine.gpkg", sites=_write_sites(tmp_path))
+    dataset = load_dataset(tmp_path / "fine.gpkg")
+    sites = dataset.sites.set_index("site_id")
+    assert sites["region_code"].to_dict() == {"16.01.01.2001": "16.01", "16.02.01.2001": "16.02",
+                                              "16.71.01.2001": "16.71", "X1": "16.02", "99.01.01.2001": "16.02"}
+    assert sites["allows_gerai"].all() and sites["allows_kanal"].all()
+    assert sites.loc["X1", "name"] == "Pasar"
+    assert dataset.demand is None  # without --grid: demand is the coarse points
+    assert dataset.demand_points()["point_id"].tolist() == dataset.points["point_id"].tolist()
+    numbers = report.sites
+    assert (numbers.n_sites, numbers.by_code, numbers.by_polygon, numbers.by_nearest) == (5, 3, 1, 1)
+    assert (numbers.code_outside, numbers.code_in_neighbour, numbers.refused) == (1, 1, 0)
+    assert numbers.per_regency == (1, 1.0, 3) and numbers.regencies_without_sites == ()
+
+
+def test_a_site_naming_no_regency_far_from_every_polygon_is_refused(tiny, tmp_path):
+    out = tmp_path / "fine.gpkg"
+    sites = _write_sites(tmp_path, [("X2", "Jauh", -2.7, 106.0)])
+    with pytest.raises(InputError, match=r"sites\.csv: site 'X2' \(row 6\) names no regency .* lies 111\.\d km "
+                                         r"from the nearest one \(more than 10 km\)"):
+        _tiny_import(tiny, out, sites=sites)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([("16.01.01.2001", "Lagi", -2.6, 104.2)], r"site code '16\.01\.01\.2001' appears more than once \(rows 1, 6\)"),
+    ([("16.01.01.2009", "Off", -95.0, 104.2)], r"field 'lat' of code '16\.01\.01\.2009' is -95\.0"),
+    ([("16.01.01.2009", "Nowhere", "north", 104.2)], r"field 'lat' of code '16\.01\.01\.2009' is 'north'"),
+])
+def test_bad_sites_are_refused_naming_the_file(tiny, tmp_path, rows, message):
+    with pytest.raises(InputError, match=r"sites\.csv: " + message):
+        _tiny_import(tiny, tmp_path / "fine.gpkg", sites=_write_sites(tmp_path, rows))
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda g: g.drop(columns="population"), r"missing column 'population'"),
+    (lambda g: g.drop(columns="lat"), r"missing column 'lat'"),
+    (lambda g: g.assign(population=g["population"].astype(object).where(g.index != 3, "many")),
+     r"field 'population' of row 4 is 'many'"),
+    (lambda g: g.assign(population=g["population"].where(g.index != 1, -5.0)), r"field 'population' of row 2 is -5"),
+    (lambda g: g.assign(lon=g["lon"] + 20), r"none of its 8 cells with people lies inside or within 10 km"),
+    (lambda g: g.iloc[:0], r"has no rows"),
+])
+def test_bad_grids_are_refused_naming_the_file(tiny, tmp_path, edit, message):
+    out = tmp_path / "fine.gpkg"
+    with pytest.raises(InputError, match=r"grid\.csv: .*" + message):
+        _tiny_import(tiny, out, grid=_write_grid(tmp_path, edit(GRID.copy())))
+    assert not out.exists()
+
+
+def test_a_missing_or_unreadable_grid_and_kecamatan_without_grid_are_refused(tiny, tmp_path):
+    with pytest.raises(InputError, match=r"nogrid\.parquet: file not found; give the path of the population grid"):
+        _tiny_import(tiny, tmp_path / "fine.gpkg", grid=tmp_path / "nogrid.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match=r"broken\.parquet: cannot be read as a Parquet file"):
+        _tiny_import(tiny, tmp_path / "fine.gpkg", grid=tmp_path / "broken.parquet")
+    with pytest.raises(InputError, match=r"kecamatan\.gpkg: .* pass grid= too"):
+        _tiny_import(tiny, tmp_path / "fine.gpkg", kecamatan=_write_kecamatan(tmp_path))
+    assert not (tmp_path / "fine.gpkg").exists()
