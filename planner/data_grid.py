@@ -372,7 +372,7 @@ def _representative_points(regions: gpd.GeoDataFrame, codes: list[str]) -> pd.Da
 
 
 def _log_grid(report: GridReport, source: str, log: Callable[[str], object]) -> None:
-    log(f"grid {source}: {report.cells_read:,} cells; {report.cells_empty:,} without people dropped; "
+    log(f"grid {Path(source).name}: {report.cells_read:,} cells; {report.cells_empty:,} without people dropped; "
         f"{report.cells_far:,} farther than {GRID_TOLERANCE_KM:g} km from every regency dropped "
         f"({report.people_far:,.0f} grid people)")
     log(f"grid cells kept: {report.cells_kept:,} ({report.cells_nearest:,} outside every regency polygon given "

@@ -270,7 +270,7 @@ def _fine_layers(fine: _FineInputs, regions: gpd.GeoDataFrame, point_layer: gpd.
             known = point_layer.loc[~point_layer["population_estimated"]].set_index("point_id")["population"]
             shaping = fine.kecamatan.assign(census_population=fine.kecamatan["kecamatan_code"].map(known)
                                             .astype(float))
-        layers["demand"], reports["grid"] = build_demand(fine.grid, regions, source=fine.grid_path.name,
+        layers["demand"], reports["grid"] = build_demand(fine.grid, regions, source=str(fine.grid_path),
                                                          kecamatan=shaping, log=log)
         reports["n_demand"] = len(layers["demand"])
     if fine.sites is not None:

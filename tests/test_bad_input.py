@@ -154,6 +154,48 @@ def import_without_column(folder: Path) -> list[str]:
             "--out", str(folder / "out.gpkg"), "--quiet"]
 
 
+def import_basics(folder: Path) -> list[str]:
+    """``planner data import`` of one valid regency (16.01, 1,000 people) into ``out.gpkg``."""
+    boundaries, census = folder / "boundaries.gpkg", folder / "census.csv"
+    gpd.GeoDataFrame({"kode": ["16.01"], "nama": ["Kabupaten Alpha"]}, geometry=[box(104, -3, 104.5, -2.5)],
+                     crs="EPSG:4326").to_file(boundaries, layer="regencies")
+    pd.DataFrame({"REGIONAL_CODE": ["1601"], "REGION": ["ALPHA"], "DISTRICT": ["SATU"],
+                  "TOTAL_POPULATION": [1000]}).to_csv(census, index=False)
+    return ["data", "import", "--boundaries", str(boundaries), "--population", str(census),
+            "--out", str(folder / "out.gpkg"), "--quiet"]
+
+
+def import_with(option: str, text: str | bytes | None, name: str) -> Callable[[Path], list[str]]:
+    """A data import of one regency given ``--grid``/``--sites`` ``name`` holding ``text`` (None: no file)."""
+
+    def build(folder: Path) -> list[str]:
+        path = folder / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        elif text is not None:
+            path.write_text(text, encoding="utf-8")
+        return [*import_basics(folder), option, str(path)]
+
+    return build
+
+
+def doctored_demand(folder: Path) -> list[str]:
+    """The tiny regions with a demand layer whose first regency holds 10 % more people than its population."""
+    path = folder / "bad.gpkg"
+    dataset = tiny_dataset(WORKERS)
+    dataset.regions.to_file(path, layer="regions", driver="GPKG")
+    dataset.provinces.to_file(path, layer="provinces", driver="GPKG")
+    people = dataset.regions["population"].to_numpy() * [1.1, 1.0, 1.0]
+    gpd.GeoDataFrame({"point_id": ["g1", "g2", "g3"], "region_code": dataset.regions["region_code"],
+                      "population": people}, geometry=dataset.regions.geometry.representative_point(),
+                     crs="EPSG:4326").to_file(path, layer="demand", driver="GPKG")
+    return run_args(folder, regions=path)
+
+
+GRID_HEADER = "lon,lat,population\n"
+SITES_HEADER = "code,name,lat,lng\n"
+
+
 def check_manifest_without_summary(folder: Path) -> list[str]:
     (folder / "results").mkdir()
     return ["run", "--check-manifest", str(folder / "results")]
@@ -219,6 +261,8 @@ CASES = [
     Case("regions-more-workers-than-people", "more informal workers than people",
          bad_regions(lambda r: set_value(r, "workers_informal", 1e9)),
          ("bad.gpkg", "11.01", "more informal workers")),
+    Case("demand-total-differs", "demand layer whose regency total differs from its population",
+         doctored_demand, ("bad.gpkg", "layer 'demand'", "'11.01'", "220,000", "200,000", "0.1%")),
     # ---- scenario file and --set
     Case("scenario-missing", "scenario file missing",
          lambda f: run_args(f, scenario=f / "nope.toml"), ("nope.toml", "scenario file not found")),
@@ -320,6 +364,26 @@ CASES = [
     Case("import-boundaries-missing", "data import: boundaries file missing",
          lambda f: ["data", "import", "--boundaries", str(f / "gone.gpkg"), "--population", str(f / "c.csv"),
                     "--out", str(f / "o.gpkg")], ("gone.gpkg", "file not found")),
+    Case("import-grid-missing-column", "data import: grid without its population column",
+         import_with("--grid", "lon,lat\n104.1,-2.6\n", "grid.csv"), ("grid.csv", "missing column 'population'")),
+    Case("import-grid-negative", "data import: grid cell with a negative population",
+         import_with("--grid", GRID_HEADER + "104.1,-2.6,-5\n", "grid.csv"),
+         ("grid.csv", "'population'", "row 1", "-5", ">= 0")),
+    Case("import-grid-text", "data import: grid cell whose population is text",
+         import_with("--grid", GRID_HEADER + "104.1,-2.6,many\n", "grid.csv"), ("grid.csv", "'population'", "'many'")),
+    Case("import-grid-covers-nothing", "data import: grid far from every regency",
+         import_with("--grid", GRID_HEADER + "120.0,10.0,50\n", "grid.csv"),
+         ("grid.csv", "none of its 1 cells", "10 km", "same country")),
+    Case("import-grid-missing", "data import: grid file missing", import_with("--grid", None, "gone.parquet"),
+         ("gone.parquet", "file not found", "population grid")),
+    Case("import-grid-unreadable", "data import: grid file that is not Parquet",
+         import_with("--grid", b"PAR1 not really", "grid.parquet"), ("grid.parquet", "cannot be read as a Parquet")),
+    Case("import-site-far", "data import: site whose code names no regency, far from every polygon",
+         import_with("--sites", SITES_HEADER + "X9,Pulau Jauh,-2.7,106.0\n", "sites.csv"),
+         ("sites.csv", "'X9'", "row 1", "names no regency", "km", "Kemendagri code")),
+    Case("import-site-duplicate", "data import: two sites with the same code",
+         import_with("--sites", SITES_HEADER + "16.01.01.2001,A,-2.6,104.1\n16.01.01.2001,B,-2.7,104.2\n",
+                     "sites.csv"), ("sites.csv", "'16.01.01.2001' appears more than once", "rows 1, 2")),
     Case("check-manifest-no-summary", "--check-manifest on a folder without summary.json",
          check_manifest_without_summary, ("results", "has no summary.json")),
     # ---- the scenario cannot hold: exit 3
@@ -358,6 +422,7 @@ def test_bad_input_gives_one_sentence_and_its_exit_code(case, tmp_path, capsys):
         assert text in message, f"{text!r} not in {message!r}"
     assert message.rstrip().endswith("."), message
     assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out.gpkg").exists()
 
 
 def test_the_table_has_at_least_twenty_kinds_and_unique_ids():
