@@ -198,7 +198,9 @@ def _data(args: argparse.Namespace) -> int:
     regions = dataset.regions
     print(f"{dataset.source}: {len(regions)} regions in {regions['province_code'].nunique()} provinces, "
           f"population {regions['population'].sum():,.0f}, informal workers {regions['workers_informal'].sum():,.0f}, "
-          f"points: {0 if dataset.points is None else len(dataset.points)}")
+          f"points: {0 if dataset.points is None else len(dataset.points)}, "
+          f"demand points: {0 if dataset.demand is None else len(dataset.demand)}, "
+          f"sites: {0 if dataset.sites is None else len(dataset.sites)}")
     print(f"estimated populations: {int(regions['population_estimated'].sum())}, approximate geometries: "
           f"{int(regions['geometry_approximate'].sum())}")
     return 0

@@ -561,3 +561,17 @@ def test_real_fine_import_says_what_it_did(real_fine):
     assert "sites village_centroids_2025.csv: 83,403 kept" in text and "0 refused" in text
     assert "sites per regency: min" in text
     assert report.seconds < 120  # the 60 s goal is measured by benchmarks/import_official.py
+
+
+def test_the_command_line_imports_the_grid_and_sites_and_data_show_counts_them(tiny, tmp_path, capsys):
+    from planner.cli import main
+
+    out = tmp_path / "fine.gpkg"
+    code = main(["data", "import", "--boundaries", str(tiny["tiny.gpkg"]), "--population", str(tiny["census.csv"]),
+                 "--crosswalk", str(tiny["crosswalk.csv"]), "--points", str(tiny["kecamatan.csv"]),
+                 "--grid", str(_write_grid(tmp_path)), "--sites", str(_write_sites(tmp_path)),
+                 "--kecamatan", str(_write_kecamatan(tmp_path)), "--out", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "3 regions, 8 points, 7 demand points, 5 sites" in printed
+    assert main(["data", "show", "--regions", str(out)]) == 0
+    assert "points: 8, demand points: 7, sites: 5" in capsys.readouterr().out
