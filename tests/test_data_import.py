@@ -575,3 +575,18 @@ def test_the_command_line_imports_the_grid_and_sites_and_data_show_counts_them(t
     assert code == 0 and "3 regions, 8 points, 7 demand points, 5 sites" in printed
     assert main(["data", "show", "--regions", str(out)]) == 0
     assert "points: 8, demand points: 7, sites: 5" in capsys.readouterr().out
+
+
+def test_a_kecamatan_whose_census_is_far_off_its_cells_is_not_shaped(tiny, tmp_path):
+    # Gamma's g1 now carries 0.5 of 30.5 grid people: 147.5 of Gamma's 9,000 after regency scaling, while the
+    # census gives its kecamatan 16.71.01 5,000 (34 times more, beyond KECAMATAN_FACTOR_LIMIT = 4): Gamma stays
+    # scaled as a whole. Alpha's kecamatan 16.01.01 (1,000 for 630, x1.6) is still shaped.
+    grid = GRID.assign(population=GRID["population"].where(GRID["lon"] != 104.05, 0.5))
+    lines: list[str] = []
+    report = _tiny_import(tiny, tmp_path / "fine.gpkg", grid=_write_grid(tmp_path, grid),
+                          kecamatan=_write_kecamatan(tmp_path), log=lines.append)
+    demand = load_dataset(tmp_path / "fine.gpkg").demand.set_index("point_id")["population"]
+    assert demand[[G1, G2]].to_dict() == pytest.approx({G1: 9000 * 0.5 / 30.5, G2: 9000 * 30 / 30.5})
+    assert demand[A1] == pytest.approx(1000)
+    assert (report.grid.kecamatan_shaped, report.grid.kecamatan_implausible) == (1, 1)
+    assert any("1 whose census figure is more than 4 times off" in line for line in lines)
