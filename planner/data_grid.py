@@ -374,8 +374,9 @@ def _cell_points(cells: pd.DataFrame) -> pd.DataFrame:
     """Cells with their ids ``g<lon>_<lat>`` (4 decimals; ``_2``, ``_3`` ... appended to repeats)."""
     ids = ("g" + cells["lon"].map("{:.4f}".format) + "_" + cells["lat"].map("{:.4f}".format)).to_numpy()
     ids = pd.Series(ids, dtype=object)
-    repeat = ids.groupby(ids).cumcount().to_numpy()
-    ids = ids.where(repeat == 0, ids + "_" + (repeat + 1).astype(str))
+    if ids.duplicated().any():
+        repeat = ids.groupby(ids).cumcount().to_numpy()
+        ids = ids.where(repeat == 0, ids + "_" + (repeat + 1).astype(str))
     return pd.DataFrame({"point_id": ids.to_numpy(), "region_code": cells["region_code"].to_numpy(),
                          "population": cells["population"].to_numpy(dtype=float),
                          "lon": cells["lon"].to_numpy(), "lat": cells["lat"].to_numpy()})
