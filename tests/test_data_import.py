@@ -590,3 +590,10 @@ def test_a_kecamatan_whose_census_is_far_off_its_cells_is_not_shaped(tiny, tmp_p
     assert demand[A1] == pytest.approx(1000)
     assert (report.grid.kecamatan_shaped, report.grid.kecamatan_implausible) == (1, 1)
     assert any("1 whose census figure is more than 4 times off" in line for line in lines)
+
+
+def test_two_cells_at_the_same_place_keep_their_people_under_distinct_ids(tiny, tmp_path):
+    grid = pd.concat([GRID, GRID.iloc[[0]]], ignore_index=True)  # a1 twice: Alpha's grid is now 600
+    _tiny_import(tiny, tmp_path / "fine.gpkg", grid=_write_grid(tmp_path, grid))
+    demand = load_dataset(tmp_path / "fine.gpkg").demand.set_index("point_id")["population"]
+    assert demand[[A1, A1 + "_2", A2]].tolist() == pytest.approx([525, 525, 1575])
