@@ -5,7 +5,9 @@
 - regency/city polygons with Kemendagri codes (``16.71``), e.g. ``regencies_2025.gpkg``;
 - the BPS 2010 census by kecamatan (BPS codes), e.g. ``sp2010_population_by_kecamatan.csv``;
 - a crosswalk from BPS 2010 regency codes to Kemendagri codes, e.g. ``bps2010_regency_to_kemendagri.csv``;
-- optionally kecamatan centroids (``16.71.01``), e.g. ``kecamatan_centroids_2025.csv``.
+- optionally kecamatan centroids (``16.71.01``), e.g. ``kecamatan_centroids_2025.csv``;
+- optionally a population grid (layer ``demand``, built by ``planner.data_grid``, shaped by kecamatan polygons
+  such as ``kecamatan_2025.gpkg``) and candidate sites (layer ``sites``, built by ``planner.data_sites``).
 
 Rules (each one reported in the log, nothing is dropped silently):
 
