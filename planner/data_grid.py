@@ -41,7 +41,7 @@ from planner.regions import STORAGE_CRS
 GRID_TOLERANCE_KM = 10.0
 #: A kecamatan shapes its cells only when its census population is within this factor (either way) of its
 #: cells' people scaled to the regency total; beyond it the polygon holds too few cells for its people (small
-#: islands, polygons that miss the cell centres) or the name match is doubtful (1.1 % of the kecamatan on the
+#: islands, polygons that miss the cell centres) or the name match is doubtful (142 of 6,169 kecamatan on the
 #: official data, 0.45 % of the people).
 KECAMATAN_FACTOR_LIMIT = 4.0
 GRID_COLUMNS = {
