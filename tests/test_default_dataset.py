@@ -149,6 +149,7 @@ def test_every_regency_has_sites_for_its_caps(dataset):
     gerai_needed = existing["count"].reindex(per_region.index, fill_value=0) + scenario.gerai.max_new_per_region
     assert (per_region >= gerai_needed).all()
     assert (per_region >= scenario.kanal.max_new_per_region).all()
+    assert (per_region >= _module("demand_default").MIN_SITES).all()
     settlements = set(dataset.points["point_id"])
     assert settlements <= set(sites["site_id"])
 

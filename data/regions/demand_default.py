@@ -269,21 +269,19 @@ def demand_table(regions: pd.DataFrame, settlements: pd.DataFrame, cells: pd.Dat
 
 
 def extra_site_points(polygon, cells: pd.DataFrame, taken: np.ndarray, wanted: int) -> pd.DataFrame:
-    """``wanted`` more candidate sites in one regency: its most populous lattice cells not yet a site,
-    then, for a regency too small for that, points of a finer lattice inside its polygon.
+    """``wanted`` more candidate sites in one regency: its most populous lattice cells, then points of a
+    finer lattice inside its polygon (for a regency with few cells), each more than 0.5 km from a site it has.
 
     ``cells`` has ``point_id``, ``lon``, ``lat``, ``population``; ``taken`` is (n, 2) lon/lat of the
     sites it already has. Returns ``lon``, ``lat`` (at most ``wanted`` rows).
     """
     pool = cells.sort_values(["population", "point_id"], ascending=[False, True])[["lon", "lat"]]
-    if len(pool) < wanted:
-        x0, y0, x1, y1 = polygon.bounds
-        side = max(np.sqrt(shapely.area(polygon) / (2.0 * wanted)), 1e-3)
-        gx, gy = np.meshgrid(np.arange(x0 + side / 2, x1, side), np.arange(y0 + side / 2, y1, side))
-        points = shapely.points(gx.ravel(), gy.ravel())
-        inside = shapely.contains(polygon, points)
-        pool = pd.concat([pool, pd.DataFrame({"lon": gx.ravel()[inside], "lat": gy.ravel()[inside]})],
-                         ignore_index=True)
+    x0, y0, x1, y1 = polygon.bounds
+    side = max(np.sqrt(shapely.area(polygon) / (2.0 * wanted)), 1e-3)
+    gx, gy = np.meshgrid(np.arange(x0 + side / 2, x1, side), np.arange(y0 + side / 2, y1, side))
+    inside = shapely.contains_xy(polygon, gx.ravel(), gy.ravel())
+    pool = pd.concat([pool, pd.DataFrame({"lon": gx.ravel()[inside], "lat": gy.ravel()[inside]})],
+                     ignore_index=True)
     if len(taken):
         near, _ = cKDTree(unit_xyz(taken[:, 0], taken[:, 1])).query(unit_xyz(pool["lon"], pool["lat"]))
         pool = pool[chord_to_km(near) > 0.5]
