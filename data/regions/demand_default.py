@@ -159,8 +159,9 @@ def kernel_pairs(cells: pd.DataFrame, settlements: pd.DataFrame, max_km: float) 
     tree_cells = cKDTree(unit_xyz(cells["lon"], cells["lat"]))
     tree_towns = cKDTree(unit_xyz(settlements["lon"], settlements["lat"]))
     pairs = tree_cells.sparse_distance_matrix(tree_towns, chord(max_km), output_type="coo_matrix")
-    # a zero distance (a settlement on a cell's point) is dropped by the sparse format: put it back as tiny
-    pairs.data = np.maximum(chord_to_km(pairs.data), 1e-6)
+    # a pair at distance exactly 0 would be left out by the sparse format; a cell's point (the centroid of
+    # its piece) never lies exactly on a GeoNames position, and the kernel is flat there anyway
+    pairs.data = chord_to_km(pairs.data)
     return pairs
 
 
