@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from planner.inputs import default_existing_outlets
 from planner.regions import load_dataset
+from planner.scenario import default_scenario
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+#: ../shared beside the repository, or the checkout named by $PLANNER_SHARED (as evaluate_default.py reads it).
+SHARED = Path(os.environ.get("PLANNER_SHARED", REPO.parent / "shared"))
 DATA = REPO / "data" / "regions"
 
 #: 2010 census population by 2010-era province (Kemendagri codes; 64 includes 65, 91 includes 93-95,
@@ -95,14 +101,77 @@ def test_every_regency_has_its_seat_among_at_least_one_point(dataset):
 
 
 def test_default_file_is_small():
-    assert (DATA / "indonesia_default.gpkg").stat().st_size < 8_000_000
+    assert (DATA / "indonesia_default.gpkg").stat().st_size < 25_000_000
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is absent")
+def _module(name: str):
+    """A script module of data/regions (``demand_default``, ``evaluate_default``), imported by name."""
+    if str(DATA) not in sys.path:
+        sys.path.insert(0, str(DATA))
+    return importlib.import_module(name)
+
+
+def test_demand_layer_holds_every_regency_total(dataset):
+    demand = dataset.demand
+    assert demand is not None and demand["point_id"].is_unique
+    assert set(demand["kind"]) == {"settlement", "cell"}
+    totals = demand.groupby("region_code")["population"].sum()
+    expected = dataset.regions.set_index("region_code")["population"].astype(float)
+    relative = (totals.reindex(expected.index) - expected).abs() / expected
+    assert (relative <= 1e-3).all()
+    assert demand["population"].sum() == pytest.approx(237_550_291, abs=514)
+
+
+def test_demand_spreads_people_beyond_the_settlements(dataset):
+    """Only the fitted part of the BPS urban share sits on the settlement points; every regency has
+    lattice cells with people, and no demand point holds a whole regency."""
+    demand_default = _module("demand_default")
+    demand = dataset.demand
+    on_towns = demand.loc[demand["kind"] == "settlement", "population"].sum() / demand["population"].sum()
+    shares = demand_default.town_shares(dataset.regions)
+    population = dataset.regions.set_index("region_code")["population"]
+    expected = float((shares * population).sum() / population.sum())
+    assert on_towns == pytest.approx(expected, abs=0.005)
+    assert on_towns < 0.4
+    cells = demand[demand["kind"] == "cell"].groupby("region_code").size()
+    assert set(cells.index) == set(dataset.regions["region_code"])
+    largest = demand.groupby("region_code")["population"].max() / population
+    assert (largest < 0.95).all()
+
+
+def test_every_regency_has_sites_for_its_caps(dataset):
+    scenario = default_scenario()
+    sites = dataset.sites
+    assert sites is not None and sites["site_id"].is_unique
+    assert sites["allows_gerai"].all() and sites["allows_kanal"].all()
+    existing = default_existing_outlets(dataset.regions, scenario.gerai.existing_total).set_index("region_code")
+    per_region = sites.groupby("region_code").size().reindex(dataset.regions["region_code"], fill_value=0)
+    gerai_needed = existing["count"].reindex(per_region.index, fill_value=0) + scenario.gerai.max_new_per_region
+    assert (per_region >= gerai_needed).all()
+    assert (per_region >= scenario.kanal.max_new_per_region).all()
+    assert (per_region >= _module("demand_default").MIN_SITES).all()
+    settlements = set(dataset.points["point_id"])
+    assert settlements <= set(sites["site_id"])
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "indonesia").is_dir(), reason="../shared is absent")
+def test_reach_on_the_default_demand_matches_the_1km_grid(dataset):
+    """One site per regency (its most populous settlement), 5 km: the new demand is within 5 points of the
+    1 km grid nationally; the coarse settlement points, as the demand was before, are not."""
+    evaluate_default = _module("evaluate_default")
+    grid = evaluate_default.load_grid(SHARED / "data" / "indonesia")
+    reach = evaluate_default.evaluation_site_sets(dataset)["top_town@5km"]
+    found = evaluate_default.reach_error(evaluate_default.default_demand(dataset, "demand"), grid, reach)
+    assert abs(found["error_pp"]) <= 5.0
+    assert found["median_province_abs_pp"] <= 10.0
+    coarse = evaluate_default.reach_error(evaluate_default.default_demand(dataset, "points"), grid, reach)
+    assert abs(coarse["error_pp"]) > 5.0
+    assert np.isfinite(found["grid"]) and 0.1 < found["grid"] < 0.9
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "indonesia").is_dir(), reason="../shared is absent")
 def test_accuracy_against_the_2010_census_stays_as_stated(dataset):
-    spec = importlib.util.spec_from_file_location("evaluate_default", DATA / "evaluate_default.py")
-    evaluate_default = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(evaluate_default)
+    evaluate_default = _module("evaluate_default")
     shared = SHARED / "data" / "indonesia"
     result = evaluate_default.evaluate(dataset.regions[["region_code", "population"]], shared)
     result.update(evaluate_default.geometry_scores(dataset.regions, shared))

@@ -41,6 +41,20 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 from planner.regions import area_km2  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from demand_default import (  # noqa: E402
+    KERNEL_CUTOFF,
+    SPREAD,
+    apportion,
+    coast_distance_km,
+    demand_table,
+    kernel_pairs,
+    lattice_cells,
+    rural_weights,
+    settlement_weights,
+    sites_table,
+)
+
 #: Distances below are in degrees on purpose (thresholds of a few tenths of a degree), not in metres.
 warnings.filterwarnings("ignore", message="Geometry is in a geographic CRS")
 OUTPUT = HERE / "indonesia_default.gpkg"
@@ -428,17 +442,6 @@ KELURAHAN_WEIGHT = 5.0
 POINT_WEIGHT_FLOOR = 1000
 
 
-def apportion(total: int, weights: np.ndarray) -> np.ndarray:
-    """Split an integer total in proportion to weights, as integers adding up exactly (largest remainder)."""
-    weights = np.asarray(weights, dtype=float)
-    exact = total * weights / weights.sum()
-    whole = np.floor(exact).astype(np.int64)
-    remainder = int(total - whole.sum())
-    order = np.lexsort((np.arange(len(exact)), -(exact - whole)))
-    whole[order[:remainder]] += 1
-    return whole
-
-
 def estimate_population(table: pd.DataFrame, seats: pd.DataFrame, geonames: gpd.GeoDataFrame) -> pd.Series:
     """2010 population of each regency: the 2010 province total split over its regencies (persons).
 
@@ -537,6 +540,26 @@ def provinces_layer(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(dissolved[columns], geometry="geometry", crs=CRS).sort_values("province_code")
 
 
+def demand_and_sites(regions: gpd.GeoDataFrame, provinces: gpd.GeoDataFrame,
+                     points: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The ``demand`` and ``sites`` layers (method in demand_default.py and README.md)."""
+    towns = pd.DataFrame({"point_id": points["point_id"], "region_code": points["region_code"],
+                          "name": points["name"], "lon": points.geometry.x, "lat": points.geometry.y})
+    towns["weight"] = settlement_weights(towns)
+    cells = lattice_cells(regions)
+    pairs = kernel_pairs(cells, towns, KERNEL_CUTOFF * SPREAD.kernel_km)
+    weight = rural_weights(cells, pairs, towns["weight"].to_numpy(), coast_distance_km(cells, provinces), SPREAD)
+    demand = demand_table(regions, towns, cells, weight, SPREAD)
+    sites = sites_table(regions, towns, demand)
+    demand_layer = gpd.GeoDataFrame(demand[["point_id", "region_code", "kind", "population"]],
+                                    geometry=gpd.points_from_xy(demand["lon"].round(5), demand["lat"].round(5)),
+                                    crs=CRS)
+    sites_layer = gpd.GeoDataFrame(sites[["site_id", "region_code", "name", "allows_gerai", "allows_kanal"]],
+                                   geometry=gpd.points_from_xy(sites["lon"].round(5), sites["lat"].round(5)),
+                                   crs=CRS)
+    return demand_layer, sites_layer
+
+
 def build(output: Path = OUTPUT) -> dict[str, gpd.GeoDataFrame]:
     """Build every layer from the pinned sources and write the GeoPackage; returns the layers."""
     sources = fetch_sources()
@@ -553,12 +576,14 @@ def build(output: Path = OUTPUT) -> dict[str, gpd.GeoDataFrame]:
     regions = regions_layer(table, seats, cells, population)
     layers = {"regions": regions, "provinces": provinces_layer(regions),
               "points": demand_points(cells, seats, geonames, population)}
+    layers["demand"], layers["sites"] = demand_and_sites(regions, layers["provinces"], layers["points"])
     if output.exists():
         output.unlink()
     for name, layer in layers.items():
         layer.to_file(output, layer=name, driver="GPKG")
     print(f"wrote {output} ({output.stat().st_size / 1e6:.2f} MB): {len(regions)} regions, "
-          f"{len(layers['provinces'])} provinces, {len(layers['points'])} points; "
+          f"{len(layers['provinces'])} provinces, {len(layers['points'])} points, "
+          f"{len(layers['demand'])} demand points, {len(layers['sites'])} sites; "
           f"{(seats.seat_source == 'GeoNames').sum()} seats matched in GeoNames by name, "
           f"{(seats.seat_source != 'GeoNames').sum()} from seats_manual.csv; island discs for {filled}")
     return layers

@@ -14,6 +14,7 @@ the data card (README.md).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
@@ -21,10 +22,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data" / "indonesia"
+sys.path.insert(0, str(HERE))
+from demand_default import chord, chord_to_km, unit_xyz  # noqa: E402
+
+#: ``../shared`` beside the repository, or the folder named by $PLANNER_SHARED (a checkout elsewhere).
+SHARED_DATA = Path(os.environ.get("PLANNER_SHARED", REPO.parent / "shared")) / "data" / "indonesia"
 GPKG = HERE / "indonesia_default.gpkg"
 
 
@@ -142,6 +148,135 @@ def geometry_scores(regions, shared: Path = SHARED_DATA) -> dict[str, float]:
     }
 
 
+# ---------------------------------------------------------------------------------------------- reach
+#: Reach radii, km: a gerai serves people within 15 km, a kanal within 5 km (the scenario's radii).
+RADIUS_KM = {"gerai": 15.0, "kanal": 5.0}
+
+
+def load_grid(shared: Path = SHARED_DATA) -> pd.DataFrame:
+    """The 1 km population grid (GHS-POP, 2020s epoch): ``lon``, ``lat``, ``population``, ``province_code``."""
+    grid = pd.read_parquet(shared / "population_grid_1km.parquet",
+                           columns=["lon", "lat", "population", "province_code"])
+    return grid[grid["population"] > 0].reset_index(drop=True)
+
+
+def nearest_km(points: pd.DataFrame, sites: pd.DataFrame, max_km: float = 50.0) -> np.ndarray:
+    """Great-circle distance (km) from each point (``lon``, ``lat``) to its nearest site; inf beyond ``max_km``.
+
+    A KD-tree on 3-D unit-sphere coordinates (chord distance is monotone in great-circle distance): no
+    distance matrix is built.
+    """
+    if len(sites) == 0:
+        return np.full(len(points), np.inf)
+    tree = cKDTree(unit_xyz(sites["lon"], sites["lat"]))
+    distance, _ = tree.query(unit_xyz(points["lon"], points["lat"]), distance_upper_bound=chord(max_km))
+    return np.where(np.isfinite(distance), chord_to_km(np.where(np.isfinite(distance), distance, 0.0)), np.inf)
+
+
+def reached(points: pd.DataFrame, reach: list[tuple[pd.DataFrame, float]]) -> np.ndarray:
+    """True for each point within ``radius`` km of some site of any (sites, radius) pair of ``reach``."""
+    mask = np.zeros(len(points), dtype=bool)
+    for sites, radius in reach:
+        mask |= nearest_km(points, sites, max_km=radius + 1.0) <= radius
+    return mask
+
+
+def reach_error(demand: pd.DataFrame, grid: pd.DataFrame, reach: list[tuple[pd.DataFrame, float]]) -> dict:
+    """Share of people within reach on the default's demand vs on the 1 km grid, national and per province.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        ``lon``, ``lat``, ``population``, ``province_code`` (the default's demand layer).
+    grid : pandas.DataFrame
+        The same columns (the 1 km grid; its total does not matter: shares are compared).
+    reach : list of (sites, radius_km)
+        Sites (``lon``, ``lat``) and the radius each reaches.
+
+    Returns
+    -------
+    dict
+        ``default``, ``grid`` (national shares, 0-1), ``error_pp`` (default - grid, percentage points),
+        ``median_province_abs_pp``, ``provinces`` (DataFrame: province_code, default, grid, error_pp).
+    """
+    shares = {}
+    for label, points in (("default", demand), ("grid", grid)):
+        covered = points["population"].where(reached(points, reach), 0.0)
+        by_province = covered.groupby(points["province_code"]).sum() / points.groupby("province_code")[
+            "population"].sum()
+        shares[label] = (float(covered.sum() / points["population"].sum()), by_province)
+    provinces = pd.DataFrame({"default": shares["default"][1], "grid": shares["grid"][1]}).dropna()
+    provinces["error_pp"] = 100.0 * (provinces["default"] - provinces["grid"])
+    return {"default": shares["default"][0], "grid": shares["grid"][0],
+            "error_pp": 100.0 * (shares["default"][0] - shares["grid"][0]),
+            "median_province_abs_pp": float(provinces["error_pp"].abs().median()),
+            "provinces": provinces.rename_axis("province_code").reset_index()}
+
+
+def evaluation_site_sets(dataset, plan_sites: pd.DataFrame | None = None, seed: int = 2014,
+                         n_random: int = 1300) -> dict[str, list[tuple[pd.DataFrame, float]]]:
+    """The site sets of the data card, each as (sites, radius_km) pairs.
+
+    ``top_town``: each regency's most populous settlement (coarse ``points`` layer); ``random``: a seeded
+    random set of ``n_random`` of the default's candidate sites; ``plan``: the gerai (15 km) and kanal (5 km)
+    of a plan's ``sites`` table when given. Each set at 15 km and at 5 km (the plan at its kinds' radii).
+    """
+    points = pd.DataFrame(dataset.points)
+    top = points.sort_values(["population", "point_id"], ascending=[False, True]).drop_duplicates("region_code")
+    candidates = dataset.candidate_sites()
+    rng = np.random.default_rng(seed)
+    random = candidates.iloc[np.sort(rng.choice(len(candidates), n_random, replace=False))]
+    sets = {}
+    for name, sites in (("top_town", top), (f"random_{n_random}", random)):
+        for radius in (RADIUS_KM["gerai"], RADIUS_KM["kanal"]):
+            sets[f"{name}@{radius:g}km"] = [(sites, radius)]
+    if plan_sites is not None and len(plan_sites):
+        by_kind = {kind: plan_sites[plan_sites["kind"] == kind] for kind in RADIUS_KM}
+        sets["plan_gerai@15km+kanal@5km"] = [(by_kind[kind], RADIUS_KM[kind]) for kind in RADIUS_KM]
+    return sets
+
+
+def default_demand(dataset, layer: str = "demand") -> pd.DataFrame:
+    """The default's demand (``demand`` layer, or the coarse ``points``) with its province code."""
+    frame = pd.DataFrame(dataset.demand if layer == "demand" else dataset.points)
+    frame = frame[["lon", "lat", "population", "region_code"]].copy()
+    frame["province_code"] = frame["region_code"].str[:2]
+    return frame
+
+
+def plan_sites_today(dataset) -> pd.DataFrame | None:
+    """The new outlets of the default plan, placed by today's planner (``planner.plan(..., sites=True)``)."""
+    sys.path.insert(0, str(REPO))
+    import planner
+
+    result = planner.plan(dataset, sites=True)
+    return result.sites
+
+
+def reach_report(dataset, grid: pd.DataFrame, plan_sites: pd.DataFrame | None) -> pd.DataFrame:
+    """Reach errors for every site set, on the new demand and on the coarse points; prints them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per province and site set: default and grid shares (%) and the error (percentage points), for the
+        ``demand`` layer.
+    """
+    sets = evaluation_site_sets(dataset, plan_sites)
+    rows = []
+    print("share of people within reach, default vs 1 km grid (percent; error in percentage points):")
+    print(f"  {'site set':<28} {'layer':<7} {'default':>8} {'grid':>6} {'error':>7} {'median |prov|':>14}")
+    for layer in ("demand", "points"):
+        demand = default_demand(dataset, layer)
+        for name, reach in sets.items():
+            found = reach_error(demand, grid, reach)
+            print(f"  {name:<28} {layer:<7} {100 * found['default']:8.1f} {100 * found['grid']:6.1f} "
+                  f"{found['error_pp']:+7.1f} {found['median_province_abs_pp']:14.1f}")
+            if layer == "demand":
+                rows.append(found["provinces"].assign(site_set=name))
+    return pd.concat(rows, ignore_index=True)
+
+
 def main() -> int:
     import geopandas as gpd
 
@@ -155,6 +290,15 @@ def main() -> int:
     print(f"accuracy of the estimated regency populations vs the 2010 census ({today}):")
     for key, value in result.items():
         print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
+    sys.path.insert(0, str(REPO))
+    from planner.regions import load_dataset
+
+    dataset = load_dataset(GPKG)
+    plan_sites = None if "--no-plan" in sys.argv else plan_sites_today(dataset)
+    provinces = reach_report(dataset, load_grid(), plan_sites)
+    table = provinces.pivot_table(index="province_code", columns="site_set", values="error_pp", aggfunc="first")
+    print("error per province (default - grid, percentage points), demand layer:")
+    print(table.round(1).to_string())
     return 0
 
 
