@@ -74,7 +74,13 @@ def with_sites(result, dataset):
             rows.append({"region_code": opening.region_code, "site_id": f"{point['point_id']}-{opening.kind}",
                          "name": point["name"], "lon": point["lon"], "lat": point["lat"], "kind": opening.kind,
                          "year": opening.year, "workers_covered": 1000.0})
-    return dataclasses.replace(result, sites=pd.DataFrame(rows))
+    sites = pd.DataFrame(rows)
+    # beyond reach: the province's points that got no outlet, a third of their people informal workers
+    beyond = points[~points["point_id"].isin({site.split("-")[0] for site in sites["site_id"]})]
+    unreached = pd.DataFrame({"point_id": beyond["point_id"], "region_code": beyond["region_code"],
+                              "lon": beyond["lon"], "lat": beyond["lat"],
+                              "workers_unreached": beyond["population"] / 3.0})
+    return dataclasses.replace(result, sites=sites, unreached=unreached)
 
 
 @pytest.fixture(scope="module")
@@ -373,7 +379,8 @@ def test_report_writers_reject_an_unknown_language_or_province(dataset):
 def test_run_writes_every_report_file(written):
     out, messages = written
     expected = [FIGURE_FILES[name].format(focus="16") for name in FIGURE_FILES]
-    expected += ["report.html", "allocation.gpkg", "sites.gpkg", "tables.xlsx", "allocation.csv", "summary.json"]
+    expected += ["report.html", "report.pdf", "map.html", "allocation.gpkg", "sites.gpkg", "tables.xlsx",
+                 "allocation.csv", "summary.json"]
     for name in expected:
         assert (out / name).is_file(), name
     assert any("report.html" in message for message in messages)
@@ -393,8 +400,9 @@ def test_report_html_is_self_contained(written):
     out, _ = written
     html = (out / "report.html").read_text(encoding="utf-8")
     sources = re.findall(r'src="([^"]*)"', html)
-    assert len(sources) == 7 and all(source.startswith("data:image/png;base64,") for source in sources)
+    assert len(sources) == 8 and all(source.startswith("data:image/png;base64,") for source in sources)
     assert "<link" not in html and "<script" not in html
+    assert re.findall(r'href="([^"]*)"', html) == ["map.html"]  # the interactive map, written beside it
 
 
 def test_allocation_gpkg_holds_the_plan_per_kind_and_year(written, with_sites):
