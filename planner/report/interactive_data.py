@@ -21,6 +21,8 @@ from planner.report.maps import GAIN_BREAKS, GAIN_COLOURS, SHARE_BREAKS
 from planner.report.unreached import DENSITY_COLOURS, density_class, density_labels, unreached_grid
 from planner.scenario import KINDS
 
+#: Fill opacity of each density class: sparse cells faint, so the regions' colours still show through them.
+DENSITY_OPACITY = (0.35, 0.55, 0.7, 0.8, 0.85, 0.9)
 DECIMALS = 4  # coordinates rounded to 1e-4 degree (about 11 m): far below what a screen shows
 
 
@@ -155,5 +157,6 @@ def grid_data(result: PlanResult, cell_deg: float, lang: str, t) -> dict | None:
     return {"size": cell_deg, "lon": np.round(grid["lon"].to_numpy() - cell_deg / 2, DECIMALS).tolist(),
             "lat": np.round(grid["lat"].to_numpy() - cell_deg / 2, DECIMALS).tolist(),
             "classes": classes.tolist(), "tips": tips, "palette": list(DENSITY_COLOURS),
+            "opacity": list(DENSITY_OPACITY),
             "legend": [[colour, label] for colour, label in zip(DENSITY_COLOURS, density_labels(lang),
                                                                     strict=True)]}

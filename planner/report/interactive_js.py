@@ -23,7 +23,7 @@ var {{ this.get_name() }} = (function () {
     var group = L.featureGroup();
     for (var k = 0; k < d.lon.length; k++) {
         var cell = L.rectangle([[d.lat[k], d.lon[k]], [d.lat[k] + d.size, d.lon[k] + d.size]],
-            {stroke: false, fillColor: d.palette[d.classes[k]], fillOpacity: 0.85, kind: "unreached"});
+            {stroke: false, fillColor: d.palette[d.classes[k]], fillOpacity: d.opacity[d.classes[k]]});
         cell.bindTooltip(d.tips[k], {sticky: true, className: "planner-tip"});
         group.addLayer(cell);
     }
@@ -136,9 +136,14 @@ CONTROLS_JS = """
     }
     map.on("zoomend", sizeMarkers);
     sizeMarkers();
+    function order() {  // regions at the bottom, then the grid, then catchments and sites
+        if (layers.unreached && map.hasLayer(layers.unreached)) { layers.unreached.bringToBack(); }
+        if (map.hasLayer(regions)) { regions.bringToBack(); }
+    }
+    map.on("overlayadd", order);
     map.on("overlayadd overlayremove", drawLegend);
     setTheme({{ this.default|tojson }});
-    window.plannerMap = {map: map, layers: layers, themes: themes, setTheme: setTheme};
+    window.plannerMap = {map: map, layers: layers, themes: themes, setTheme: setTheme, order: order};
     window.requestAnimationFrame(function () { window.plannerMapReady = performance.now(); });
 })();
 """
