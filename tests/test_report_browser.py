@@ -208,19 +208,19 @@ def test_map_renders_offline_with_every_region_and_site_and_no_javascript_error(
 
 
 @needs_browser
-def test_map_hover_shows_the_regency_and_the_year_switch_recolours_it(map_file):
+def test_map_hover_shows_the_regency_and_the_year_switch_recolours_it(map_file, dataset):
+    regions = dataset.regions.set_index("region_code")
+    inside = regions.loc["16.71", "geometry"].representative_point()  # Kota Palembang
     playwright, browser, page, errors, _, _ = _open(map_file.as_uri())
     try:
-        point = page.evaluate("""() => { var m = window.plannerMap, found = null;
-            m.layers.regions.eachLayer(function (layer) {
-                if (layer.feature.properties.c === '16.71') { found = layer; } });
-            m.map.setView(found.getBounds().getCenter(), 9, {animate: false});
-            var p = m.map.latLngToContainerPoint(found.getBounds().getCenter()); return [p.x, p.y]; }""")
+        point = page.evaluate(f"""() => {{ var m = window.plannerMap;
+            m.map.setView([{inside.y}, {inside.x}], 10, {{animate: false}});
+            var p = m.map.latLngToContainerPoint([{inside.y}, {inside.x}]); return [p.x, p.y]; }}""")
         page.evaluate("() => { var m = window.plannerMap; ['sites_gerai', 'sites_kanal', 'existing', "
                       "'catchments_gerai', 'catchments_kanal'].forEach(function (k) { "
                       "m.map.removeLayer(m.layers[k]); }); }")
-        page.mouse.move(point[0] - 30, point[1] - 30)
-        page.mouse.move(point[0], point[1], steps=5)
+        page.mouse.move(point[0] - 2, point[1] - 2)
+        page.mouse.move(point[0], point[1], steps=2)
         page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
         tip = page.inner_text(".leaflet-tooltip")
         assert "Kota Palembang" in tip and "16.71" in tip and "2014" in tip and "within reach" in tip
