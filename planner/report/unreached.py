@@ -140,7 +140,7 @@ def unreached_map(result: PlanResult, dataset: RegionDataset, lang: str = "en", 
     title = t("unreached_title", year=year, workers=millions(total, lang),
               share=percent(total / informal if informal else None, lang))
     fig.suptitle(title, fontsize=FONT["title"] + 1, fontweight="bold", y=0.985)
-    ax = fig.add_axes([0.01, 0.07, 0.98, 0.83])
+    ax = fig.add_axes([0.01, 0.06, 0.98, 0.81])
     set_extent(ax, layers.regions.total_bounds, pad=0.01)
     draw_polygons(ax, layers.regions, EMPTY_COLOUR, edgecolor="#ffffff", linewidth=0.15)
     cells = gpd.GeoDataFrame(grid, geometry=shapely.box(grid["lon"] - cell_deg / 2, grid["lat"] - cell_deg / 2,
@@ -156,7 +156,7 @@ def unreached_map(result: PlanResult, dataset: RegionDataset, lang: str = "en", 
                        title_fontsize=FONT["legend"], ncol=2, handlelength=1.4)
     style_legend(legend)
     add_scale_bar(ax, layers.crs, unit_label=t("scale_km"), anchor=(0.80, 0.06), fraction=0.12)
-    fig.text(0.01, 0.93, textwrap.fill(t("unreached_subtitle", km=number(cell_deg * KM_PER_DEGREE, lang)), 150),
+    fig.text(0.01, 0.94, textwrap.fill(t("unreached_subtitle", km=number(cell_deg * KM_PER_DEGREE, lang)), 160),
              fontsize=FONT["subtitle"] - 1, va="top")
     add_footer(fig, dataset, result, t)
     return fig
