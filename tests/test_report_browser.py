@@ -208,7 +208,7 @@ def test_map_renders_offline_with_every_region_and_site_and_no_javascript_error(
 
 
 @needs_browser
-def test_map_hover_shows_the_regency_and_the_year_switch_recolours_it(map_file, dataset):
+def test_map_hover_shows_the_regency_and_the_year_switch_recolours_it(map_file, dataset, result):
     regions = dataset.regions.set_index("region_code")
     inside = regions.loc["16.71", "geometry"].representative_point()  # Kota Palembang
     playwright, browser, page, errors, _, _ = _open(map_file.as_uri())
@@ -233,6 +233,14 @@ def test_map_hover_shows_the_regency_and_the_year_switch_recolours_it(map_file, 
         assert after != before
         assert after == [theme["palette"][index] for index in theme["classes"]]
         assert "new kanal opened in 2016" in page.inner_text(".planner-legend")
+        page.evaluate("() => { var m = window.plannerMap; ['sites_gerai', 'sites_kanal'].forEach(function (k) { "
+                      "m.map.addLayer(m.layers[k]); }); }")
+        counts = page.evaluate(COUNT_FEATURES)  # the outlets open by the end of 2016, no later ones
+        by_2016 = result.sites[result.sites["year"] <= 2016]["kind"].value_counts()
+        assert counts["gerai"] == by_2016["gerai"] < len(result.sites[result.sites["kind"] == "gerai"])
+        assert counts["kanal"] == by_2016["kanal"]
+        page.select_option("#planner-theme", "share")
+        assert page.evaluate(COUNT_FEATURES)["kanal"] == int((result.sites["kind"] == "kanal").sum())
         assert errors == []
     finally:
         browser.close()

@@ -116,7 +116,8 @@ def _site_layers(fmap: folium.Map, result: PlanResult, t, lang: str) -> dict:
         circle = folium.Circle(radius=_radius(result, kind) * 1000.0, color=colour, weight=0.8, fill=True,
                                fill_color=colour, fill_opacity=0.10, interactive=False)
         discs = {"type": "FeatureCollection", "features": [
-            {**feature, "properties": {"k": f"catchment_{kind}"}} for feature in data["features"]]}
+            {**feature, "properties": {"k": f"catchment_{kind}", "y": feature["properties"]["y"]}}
+            for feature in data["features"]]}
         layers[f"catchments_{kind}"] = folium.GeoJson(discs, marker=circle, control=False,
                                                       interactive=False).add_to(catchments)
         if kind == "gerai":

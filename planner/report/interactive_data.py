@@ -126,7 +126,8 @@ def site_features(result: PlanResult, kind: str, t, lang: str) -> dict | None:
             f"<br>{escape(str(row.region_code))}<br>{escape(t('im_covered', km=radius))}: "
             f"{number(float(row.workers_covered), lang)}" for row in sites.itertuples()]
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
-    return geojson(points, [{"k": kind, "t": tip} for tip in tips])
+    return geojson(points, [{"k": kind, "y": int(year), "t": tip} for year, tip in zip(sites["year"], tips,
+                                                                                        strict=True)])
 
 
 def existing_features(result: PlanResult, regions: pd.DataFrame, anchors: gpd.GeoSeries, t) -> dict:

@@ -80,9 +80,25 @@ CONTROLS_JS = """
         }
         legend._div.innerHTML = html;
     }
+    var members = {};  // every site and catchment, kept while a year's theme takes some off the map
+    ["sites_gerai", "sites_kanal", "catchments_gerai", "catchments_kanal", "existing"].forEach(function (key) {
+        if (layers[key]) { members[key] = layers[key].getLayers(); }
+    });
+    function showSitesUntil(year) {  // a year's theme shows the outlets open by the end of that year
+        ["sites_gerai", "sites_kanal", "catchments_gerai", "catchments_kanal"].forEach(function (key) {
+            if (!members[key]) { return; }
+            members[key].forEach(function (layer) {
+                var shown = !year || layer.feature.properties.y <= year;
+                if (shown && !layers[key].hasLayer(layer)) { layers[key].addLayer(layer); }
+                if (!shown && layers[key].hasLayer(layer)) { layers[key].removeLayer(layer); }
+            });
+        });
+    }
     function setTheme(key) {
         var theme = themes[key];
+        var year = parseInt(key.split("_")[1], 10);
         current = key;
+        showSitesUntil(isNaN(year) ? null : year);
         regions.eachLayer(function (layer) {
             layer.setStyle({fillColor: theme.palette[theme.classes[layer.feature.properties.i]]});
         });
@@ -129,9 +145,7 @@ CONTROLS_JS = """
         var far = map.getZoom() < 7;
         map.getContainer().classList.toggle("planner-far", far);
         ["sites_gerai", "existing"].forEach(function (key) {
-            if (layers[key]) {
-                layers[key].eachLayer(function (layer) { layer.setRadius(far ? 3.5 : 6); });
-            }
+            (members[key] || []).forEach(function (layer) { layer.setRadius(far ? 3.5 : 6); });
         });
     }
     map.on("zoomend", sizeMarkers);
