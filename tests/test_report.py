@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from html import unescape
 
 import geopandas as gpd
 import matplotlib
@@ -350,6 +351,20 @@ def test_report_states_headline_status_and_the_branch_section(result, dataset):
     for needle in ("gerai: opening cost IDR 0.350 bn", "gerai: 15.0 km", "kanal: 5.0 km", "497 new (exact)",
                    "approximate cells, not official boundaries"):
         assert needle in assumptions, needle
+
+
+def test_headline_says_whether_reach_was_measured_from_placed_sites_or_estimated(with_sites, dataset):
+    estimated = unescape(_html_text(report_html(with_sites, dataset, {})))
+    assert "the allocation model's estimate, not measured from placed outlets" in estimated
+    summary = {**with_sites.summary, "reach_source": "sites", "workers_reached_final": 40.0e6,
+               "workers_reached_final_model": 74.9e6}
+    measured = dataclasses.replace(with_sites, summary=summary)
+    numbers = headline(measured)
+    assert numbers["reach_source"] == "sites" and numbers["sites_placed"] == len(with_sites.sites)
+    text = _html_text(report_html(measured, dataset, {}))
+    assert "40.0 M informal workers within reach by 2018" in text
+    assert f"measured from the {len(with_sites.sites)} placed outlets" in text
+    assert "the allocation model estimated 74.9 M" in text
 
 
 def test_report_flags_a_time_limited_plan_with_its_gap(result, dataset):
