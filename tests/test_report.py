@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import sites_at_points
 from PIL import Image
 
 matplotlib.use("Agg")
@@ -64,23 +65,9 @@ def result(dataset):
 
 @pytest.fixture(scope="module")
 def with_sites(result, dataset):
-    """The default plan with a site table: each new outlet in South Sumatra at one of its region's points."""
-    points = dataset.points[dataset.points["region_code"].str.startswith("16")]
-    openings = result.allocation[(result.allocation["province_code"] == "16") & (result.allocation["new"] > 0)]
-    rows = []
-    for opening in openings.itertuples():
-        candidates = points[points["region_code"] == opening.region_code].sort_values("population", ascending=False)
-        for number_ in range(int(opening.new)):
-            point = candidates.iloc[number_ % len(candidates)]
-            rows.append({"region_code": opening.region_code, "site_id": f"{point['point_id']}-{opening.kind}",
-                         "name": point["name"], "lon": point["lon"], "lat": point["lat"], "kind": opening.kind,
-                         "year": opening.year, "workers_covered": 1000.0})
-    sites = pd.DataFrame(rows)
-    # beyond reach: the province's points that got no outlet, a third of their people informal workers
-    beyond = points[~points["point_id"].isin({site.split("-")[0] for site in sites["site_id"]})]
-    unreached = pd.DataFrame({"point_id": beyond["point_id"], "region_code": beyond["region_code"],
-                              "lon": beyond["lon"], "lat": beyond["lat"],
-                              "workers_unreached": beyond["population"] / 3.0})
+    """The default plan with a site table: each new outlet in South Sumatra at one of its region's points, the
+    province's other points beyond reach."""
+    sites, unreached = sites_at_points(result, dataset, ("16",))
     return dataclasses.replace(result, sites=sites, unreached=unreached)
 
 

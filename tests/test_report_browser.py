@@ -20,6 +20,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import sites_at_points
 from PIL import Image
 
 matplotlib.use("Agg")
@@ -55,22 +56,7 @@ def result(dataset):
     """The default plan with sites at the largest points of each opening's regency (South Sumatra and Jawa
     Barat) and the other points of those provinces beyond reach."""
     base = plan(dataset)
-    points = dataset.points[dataset.points["region_code"].str[:2].isin(["16", "32"])]
-    openings = base.allocation[base.allocation["province_code"].isin(["16", "32"]) & (base.allocation["new"] > 0)]
-    rows = []
-    for opening in openings.itertuples():
-        candidates = points[points["region_code"] == opening.region_code].sort_values("population", ascending=False)
-        for index in range(int(opening.new)):
-            point = candidates.iloc[index % len(candidates)]
-            rows.append({"region_code": opening.region_code, "site_id": f"{point['point_id']}-{opening.kind}",
-                         "name": point["name"], "lon": point["lon"], "lat": point["lat"], "kind": opening.kind,
-                         "year": opening.year, "workers_covered": 1000.0})
-    sites = pd.DataFrame(rows)
-    used = {site.split("-")[0] for site in sites["site_id"]}
-    beyond = points[~points["point_id"].isin(used)]
-    unreached = pd.DataFrame({"point_id": beyond["point_id"], "region_code": beyond["region_code"],
-                              "lon": beyond["lon"], "lat": beyond["lat"],
-                              "workers_unreached": beyond["population"] / 3.0})
+    sites, unreached = sites_at_points(base, dataset, ("16", "32"))
     summary = {**base.summary, "reach_source": "sites", "workers_reached_final_model": 74.0e6}
     return dataclasses.replace(base, sites=sites, unreached=unreached, summary=summary)
 
