@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 from planner.allocation.plan import plan
 from planner.regions import load_dataset
 from planner.report import explore, map_html, unreached_grid, unreached_map, write_map_html, write_report_pdf
-from planner.report.webassets import external_references
+from planner.report.webassets import external_references, leaflet_versions
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOPPM = shutil.which("pdftoppm")
@@ -123,6 +123,11 @@ def test_map_html_without_sites_says_so_in_indonesian(result, dataset):
     html = map_html(dataclasses.replace(result, sites=None, unreached=None), dataset, lang="id")
     assert "Outlet tidak ditempatkan pada lokasi" in html and "peta interaktif" in html
     assert '"k": "gerai"' not in html and '"k": "existing"' in html  # existing gerai at their regency's seat
+
+
+def test_the_inlined_leaflet_is_the_version_folium_writes_for():
+    folium_leaflet, inlined = leaflet_versions()
+    assert folium_leaflet.split(".")[:2] == inlined.split(".")[:2], (folium_leaflet, inlined)
 
 
 def test_explore_returns_a_folium_map_that_shows_inline_offline(result, dataset):

@@ -17,7 +17,15 @@ from pathlib import Path
 import folium
 from branca.element import Element
 
-LEAFLET_VERSION = "1.9.3"  # the version folium 0.20 links; xstatic-leaflet 1.9.3.x ships it
+
+
+def leaflet_versions() -> tuple[str, str]:
+    """(the Leaflet version folium writes its map code for, the version inlined from xstatic-leaflet)."""
+    from xstatic.pkg import leaflet as xstatic_leaflet
+
+    url = dict(folium.Map.default_js)["leaflet"]
+    linked = re.search(r"leaflet@([0-9.]+)", url)
+    return (linked.group(1) if linked else "?"), str(xstatic_leaflet.VERSION)
 
 
 @cache
