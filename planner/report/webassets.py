@@ -18,7 +18,6 @@ import folium
 from branca.element import Element
 
 
-
 def leaflet_versions() -> tuple[str, str]:
     """(the Leaflet version folium writes its map code for, the version inlined from xstatic-leaflet)."""
     from xstatic.pkg import leaflet as xstatic_leaflet
