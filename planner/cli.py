@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--focus", default="16", help="province code of the close-up map and report section (16)")
     run.add_argument("--lang", choices=("en", "id"), default="en", help="language of maps and report (en)")
     run.add_argument("--no-report", action="store_true", help="write the tables only (no maps, charts, report)")
+    run.add_argument("--no-interactive", action="store_true",
+                     help="skip the interactive map.html (for very large data; report.html and report.pdf stay)")
     run.add_argument("--no-sites", action="store_true",
                      help="skip placing outlets on the dataset's demand points (sites.csv)")
     run.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -130,7 +132,8 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     say(f"loading regions from {args.regions or 'the embedded default dataset'}")
     dataset = load_dataset(args.regions)
-    extras = [] if args.no_report else _report_writers(dataset, args.focus, args.lang, say)  # checks --focus first
+    extras = [] if args.no_report else _report_writers(dataset, args.focus, args.lang, not args.no_interactive,
+                                                       say)  # checks --focus first
     result = plan(dataset, scenario, solver=args.solver, time_limit=args.time_limit, gap=args.gap,
                   actuals=args.actuals, threads=args.threads, seed=args.seed, progress=say,
                   sites=not args.no_sites)
@@ -154,10 +157,10 @@ def _check_manifest(args: argparse.Namespace, say: Callable[[str], None]) -> int
     return 0
 
 
-def _report_writers(dataset, focus: str, lang: str, say: Callable[[str], None]) -> list:
+def _report_writers(dataset, focus: str, lang: str, interactive: bool, say: Callable[[str], None]) -> list:
     from planner.report import report_writers
 
-    return report_writers(dataset, focus=focus, lang=lang, progress=say)
+    return report_writers(dataset, focus=focus, lang=lang, interactive=interactive, progress=say)
 
 
 def _print_headline(summary: dict, out: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from shapely.geometry import box
@@ -92,3 +93,31 @@ def _text(value) -> str:
     if isinstance(value, list | tuple):
         return ",".join(str(v) for v in value)
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def sites_at_points(result, dataset: RegionDataset, provinces: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stand-in site placement for report tests: each new outlet of ``provinces`` at its regency's largest
+    points (in turn), and the provinces' other points beyond reach with a third of their people.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        ``sites`` (``PlanResult.sites`` schema) and ``unreached`` (``PlanResult.unreached`` schema).
+    """
+    points = dataset.points[dataset.points["region_code"].str[:2].isin(provinces)]
+    allocation = result.allocation
+    openings = allocation[allocation["province_code"].isin(provinces) & (allocation["new"] > 0)]
+    rows = []
+    for opening in openings.itertuples():
+        candidates = points[points["region_code"] == opening.region_code].sort_values("population", ascending=False)
+        for index in range(int(opening.new)):
+            point = candidates.iloc[index % len(candidates)]
+            rows.append({"region_code": opening.region_code, "site_id": f"{point['point_id']}-{opening.kind}",
+                         "name": point["name"], "lon": point["lon"], "lat": point["lat"], "kind": opening.kind,
+                         "year": opening.year, "workers_covered": 1000.0})
+    sites = pd.DataFrame(rows)
+    beyond = points[~points["point_id"].isin({site.split("-")[0] for site in sites["site_id"]})]
+    unreached = pd.DataFrame({"point_id": beyond["point_id"], "region_code": beyond["region_code"],
+                              "lon": beyond["lon"], "lat": beyond["lat"],
+                              "workers_unreached": beyond["population"] / 3.0})
+    return sites, unreached

@@ -11,6 +11,7 @@ import pytest
 from conftest import tiny_dataset, tiny_scenario
 
 from planner.cli import main
+from planner.report.webassets import external_references
 from planner.scenario import write_scenario
 
 
@@ -62,6 +63,20 @@ def test_run_writes_the_tables_and_summary(tiny_files, tmp_path, capsys):
     assert set(summary["manifest"]) == {"inputs", "scenario_sha256", "versions", "seed", "threads", "actuals"}
     assert all(Path(name).is_absolute() for name in summary["manifest"]["inputs"])
     assert "status: optimal" in stdout
+
+
+def test_run_writes_map_html_and_report_pdf_unless_no_interactive(tiny_files, tmp_path, capsys):
+    regions, scenario = tiny_files
+    plain, interactive = tmp_path / "plain", tmp_path / "interactive"
+    base = ["run", str(scenario), "--regions", str(regions), "--focus", "11", "--quiet"]
+    assert run_cli([*base, "--out", str(plain), "--no-interactive"], capsys)[0] == 0
+    assert (plain / "report.pdf").read_bytes().startswith(b"%PDF") and (plain / "report.html").is_file()
+    assert not (plain / "map.html").exists()
+    assert 'href="map.html"' not in (plain / "report.html").read_text(encoding="utf-8")
+    assert run_cli([*base, "--out", str(interactive)], capsys)[0] == 0
+    html = (interactive / "map.html").read_text(encoding="utf-8")
+    assert html.count('"k": "region"') == 3 and external_references(html) == []
+    assert 'href="map.html"' in (interactive / "report.html").read_text(encoding="utf-8")
 
 
 def test_out_that_is_a_file_is_a_user_error(tiny_files, tmp_path, capsys):

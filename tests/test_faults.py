@@ -62,7 +62,7 @@ PAUSING_RUN = textwrap.dedent("""
     import sys, time
     import planner.cli
 
-    def pausing_writers(dataset, focus, lang, say):
+    def pausing_writers(dataset, focus, lang, interactive, say):
         def write(result, folder):
             (folder / "report.html").write_text("half a report", encoding="utf-8")
             print("PAUSED inside " + folder.name, file=sys.stderr, flush=True)

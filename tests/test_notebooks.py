@@ -37,6 +37,11 @@ def _outputs(notebook: nbformat.NotebookNode) -> tuple[str, int]:
     return "\n".join(text), images
 
 
+def _html_outputs(notebook: nbformat.NotebookNode) -> list[str]:
+    return [output["data"]["text/html"] for cell in notebook.cells for output in cell.get("outputs", [])
+            if "text/html" in output.get("data", {})]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_is_stored_without_outputs(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -53,7 +58,10 @@ def test_quickstart_plans_the_default_and_shows_the_maps():
     assert "514 regencies/cities in 38 provinces" in text
     assert "status: optimal" in text and "informal workers within reach by 2018" in text
     assert "report.html" in text and "maps/focus_16.png" in text
+    assert "map.html" in text and "report.pdf" in text
     assert images >= 7  # four maps and three charts
+    maps = [html for html in _html_outputs(notebook) if "iframe" in html and "plannerMap" in html]
+    assert len(maps) == 1 and "https://cdn" not in maps[0]  # the interactive map, inline and offline
 
 
 @pytest.mark.slow

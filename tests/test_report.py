@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from html import unescape
 
 import geopandas as gpd
 import matplotlib
@@ -17,6 +18,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import sites_at_points
 from PIL import Image
 
 matplotlib.use("Agg")
@@ -63,18 +65,10 @@ def result(dataset):
 
 @pytest.fixture(scope="module")
 def with_sites(result, dataset):
-    """The default plan with a site table: each new outlet in South Sumatra at one of its region's points."""
-    points = dataset.points[dataset.points["region_code"].str.startswith("16")]
-    openings = result.allocation[(result.allocation["province_code"] == "16") & (result.allocation["new"] > 0)]
-    rows = []
-    for opening in openings.itertuples():
-        candidates = points[points["region_code"] == opening.region_code].sort_values("population", ascending=False)
-        for number_ in range(int(opening.new)):
-            point = candidates.iloc[number_ % len(candidates)]
-            rows.append({"region_code": opening.region_code, "site_id": f"{point['point_id']}-{opening.kind}",
-                         "name": point["name"], "lon": point["lon"], "lat": point["lat"], "kind": opening.kind,
-                         "year": opening.year, "workers_covered": 1000.0})
-    return dataclasses.replace(result, sites=pd.DataFrame(rows))
+    """The default plan with a site table: each new outlet in South Sumatra at one of its region's points, the
+    province's other points beyond reach."""
+    sites, unreached = sites_at_points(result, dataset, ("16",))
+    return dataclasses.replace(result, sites=sites, unreached=unreached)
 
 
 @pytest.fixture(scope="module")
@@ -346,6 +340,20 @@ def test_report_states_headline_status_and_the_branch_section(result, dataset):
         assert needle in assumptions, needle
 
 
+def test_headline_says_whether_reach_was_measured_from_placed_sites_or_estimated(with_sites, dataset):
+    estimated = unescape(_html_text(report_html(with_sites, dataset, {})))
+    assert "the allocation model's estimate, not measured from placed outlets" in estimated
+    summary = {**with_sites.summary, "reach_source": "sites", "workers_reached_final": 40.0e6,
+               "workers_reached_final_model": 74.9e6}
+    measured = dataclasses.replace(with_sites, summary=summary)
+    numbers = headline(measured)
+    assert numbers["reach_source"] == "sites" and numbers["sites_placed"] == len(with_sites.sites)
+    text = _html_text(report_html(measured, dataset, {}))
+    assert "40.0 M informal workers within reach by 2018" in text
+    assert f"measured from the {len(with_sites.sites)} placed outlets" in text
+    assert "the allocation model estimated 74.9 M" in text
+
+
 def test_report_flags_a_time_limited_plan_with_its_gap(result, dataset):
     summary = {**result.summary, "status": "feasible", "gap": 0.0123}
     html = report_html(dataclasses.replace(result, summary=summary), dataset, {})
@@ -373,7 +381,8 @@ def test_report_writers_reject_an_unknown_language_or_province(dataset):
 def test_run_writes_every_report_file(written):
     out, messages = written
     expected = [FIGURE_FILES[name].format(focus="16") for name in FIGURE_FILES]
-    expected += ["report.html", "allocation.gpkg", "sites.gpkg", "tables.xlsx", "allocation.csv", "summary.json"]
+    expected += ["report.html", "report.pdf", "map.html", "allocation.gpkg", "sites.gpkg", "tables.xlsx",
+                 "allocation.csv", "summary.json"]
     for name in expected:
         assert (out / name).is_file(), name
     assert any("report.html" in message for message in messages)
@@ -393,8 +402,9 @@ def test_report_html_is_self_contained(written):
     out, _ = written
     html = (out / "report.html").read_text(encoding="utf-8")
     sources = re.findall(r'src="([^"]*)"', html)
-    assert len(sources) == 7 and all(source.startswith("data:image/png;base64,") for source in sources)
+    assert len(sources) == 8 and all(source.startswith("data:image/png;base64,") for source in sources)
     assert "<link" not in html and "<script" not in html
+    assert re.findall(r'href="([^"]*)"', html) == ["map.html"]  # the interactive map, written beside it
 
 
 def test_allocation_gpkg_holds_the_plan_per_kind_and_year(written, with_sites):

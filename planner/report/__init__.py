@@ -8,8 +8,10 @@ Public entry points (all take a :class:`~planner.allocation.results.PlanResult` 
 - charts: :func:`spend_chart`, :func:`reach_chart`, :func:`marginal_chart` -> Figure
 - tables: :func:`province_table`, :func:`budget_table`, :func:`focus_table`, :func:`headline`,
   :func:`comparison_table`
-- files: :func:`write_report_html`, :func:`write_allocation_gpkg`, :func:`write_sites_gpkg`,
-  :func:`write_tables_xlsx`, :func:`render_figures`
+- maps: also :func:`unreached_map` (where the informal workers beyond reach live)
+- interactive: :func:`explore` (a folium map, shows inline in a notebook), :func:`write_map_html`
+- files: :func:`write_report_html`, :func:`write_report_pdf`, :func:`write_map_html`,
+  :func:`write_allocation_gpkg`, :func:`write_sites_gpkg`, :func:`write_tables_xlsx`, :func:`render_figures`
 - :func:`report_writers`: what ``planner run --out DIR`` writes besides the CSV tables.
 """
 
@@ -18,13 +20,17 @@ from planner.report.export import allocation_regions, write_allocation_gpkg, wri
 from planner.report.figures import FIGURE_FILES, figure_png, render_figures
 from planner.report.focus import focus_map
 from planner.report.html import report_html, write_report_html
+from planner.report.interactive import explore, map_html, write_map_html
 from planner.report.maps import comparison_map, national_map, reach_map, rollout_map
+from planner.report.pdf import write_report_pdf
 from planner.report.tables import budget_table, comparison_table, focus_table, headline, province_table
+from planner.report.unreached import unreached_grid, unreached_map
 from planner.report.writers import report_writers
 
 __all__ = [
-    "FIGURE_FILES", "allocation_regions", "budget_table", "comparison_map", "comparison_table", "figure_png",
-    "focus_map", "focus_table", "headline", "marginal_chart", "national_map", "province_table", "reach_chart",
-    "reach_map", "render_figures", "report_html", "report_writers", "rollout_map", "spend_chart",
-    "write_allocation_gpkg", "write_report_html", "write_sites_gpkg", "write_tables_xlsx",
+    "FIGURE_FILES", "allocation_regions", "budget_table", "comparison_map", "comparison_table", "explore",
+    "figure_png", "focus_map", "focus_table", "headline", "map_html", "marginal_chart", "national_map",
+    "province_table", "reach_chart", "reach_map", "render_figures", "report_html", "report_writers", "rollout_map",
+    "spend_chart", "unreached_grid", "unreached_map", "write_allocation_gpkg", "write_map_html",
+    "write_report_html", "write_report_pdf", "write_sites_gpkg", "write_tables_xlsx",
 ]

@@ -16,18 +16,20 @@ from planner.report.focus import focus_map
 from planner.report.layers import focus_layers, national_layers
 from planner.report.mapkit import DPI
 from planner.report.maps import national_map, reach_map, rollout_map
+from planner.report.unreached import unreached_map
 
 #: Figure name -> file inside the results folder (``{focus}`` = province code).
 FIGURE_FILES = {
     "national": "maps/national_allocation.png",
     "rollout": "maps/rollout_by_year.png",
     "reach": "maps/reach_share_and_gain.png",
+    "unreached": "maps/unreached.png",
     "focus": "maps/focus_{focus}.png",
     "spend": "charts/spend_vs_budget.png",
     "reach_chart": "charts/workers_reached.png",
     "marginal": "charts/marginal_value_of_budget.png",
 }
-MAPS = ("national", "rollout", "reach", "focus")
+MAPS = ("national", "rollout", "reach", "unreached", "focus")
 CHARTS = ("spend", "reach_chart", "marginal")
 
 
@@ -67,14 +69,19 @@ def render_figures(result: PlanResult, dataset: RegionDataset, *, focus: str = "
     Returns
     -------
     dict
-        Name -> PNG bytes (``DPI`` dots per inch).
+        Name -> PNG bytes (``DPI`` dots per inch). ``unreached`` is left out when the result has no
+        ``unreached`` table (no sites were placed).
     """
     say = progress or (lambda message: None)
-    national = national_layers(result, dataset) if set(names) & {"national", "rollout", "reach"} else None
+    if result.unreached is None:
+        names = tuple(name for name in names if name != "unreached")
+    national = (national_layers(result, dataset) if set(names) & {"national", "rollout", "reach", "unreached"}
+                else None)
     drawers = {
         "national": lambda: national_map(result, dataset, lang, layers=national),
         "rollout": lambda: rollout_map(result, dataset, lang, layers=national),
         "reach": lambda: reach_map(result, dataset, lang, layers=national),
+        "unreached": lambda: unreached_map(result, dataset, lang, layers=national),
         "focus": lambda: focus_map(result, dataset, focus, lang, layers=focus_layers(result, dataset, focus)),
         "spend": lambda: spend_chart(result, lang),
         "reach_chart": lambda: reach_chart(result, lang),

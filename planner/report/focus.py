@@ -54,7 +54,8 @@ def check_focus(dataset: RegionDataset, focus: str) -> str:
 def _focus_sites(result: PlanResult, layers: MapLayers, codes: set[str]):
     if result.sites is None or result.sites.empty:
         return None
-    sites = result.sites[result.sites["region_code"].astype(str).isin(codes)]
+    first = min(plan_years(result))  # outlets open before the plan (if listed) are drawn as existing gerai
+    sites = result.sites[result.sites["region_code"].astype(str).isin(codes) & (result.sites["year"] >= first)]
     if sites.empty:
         return None
     scenario = result.summary["scenario"]

@@ -43,6 +43,7 @@ table{border-collapse:collapse;width:100%;font-size:.9em;margin:8px 0}th,td{bord
 padding:4px 8px;text-align:left;vertical-align:top}th{background:#f0f0f0}td.num{text-align:right;
 font-variant-numeric:tabular-nums}tr.total td{font-weight:700;border-top:2px solid #999}.note{color:#555;margin:0}
 footer{margin-top:40px;color:#666;font-size:.85em}
+.maplink{font-size:1.1em;margin:18px 0}.maplink a{font-weight:700;color:#0072B2}
 @media print{h2{page-break-before:auto}figure{page-break-inside:avoid}}
 """
 
@@ -65,8 +66,9 @@ def _figures_section(section: str, title: str, names: tuple[str, ...], images: M
 
 
 def report_html(result: PlanResult, dataset: RegionDataset, images: Mapping[str, bytes], *, focus: str = "16",
-                lang: str = "en") -> str:
-    """The report page as one HTML string (figures given as PNG bytes by name, see ``FIGURE_FILES``)."""
+                lang: str = "en", map_link: str | None = None) -> str:
+    """The report page as one HTML string (figures given as PNG bytes by name, see ``FIGURE_FILES``); with
+    ``map_link`` (a relative URL, e.g. ``map.html``) it links to the interactive map."""
     t = translator(lang)
     numbers = headline(result)
     scenario = result.summary["scenario"]
@@ -78,6 +80,7 @@ def report_html(result: PlanResult, dataset: RegionDataset, images: Mapping[str,
         f" &middot; {_dt.date.today().isoformat()}</p>",
         status_banner(result, t, lang),
         headline_section(numbers, t, lang),
+        _map_link(map_link, t),
         _figures_section("maps", t("maps"), MAPS, images, t),
         _figures_section("charts", t("charts"), CHARTS, images, t),
         province_section(province_table(result, dataset), t, lang),
@@ -92,6 +95,13 @@ def report_html(result: PlanResult, dataset: RegionDataset, images: Mapping[str,
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
+def _map_link(href: str | None, t) -> str:
+    if not href:
+        return ""
+    return (f'<p class="maplink" id="map-link"><a href="{escape(href, quote=True)}">{escape(t("map_link_text"))}</a>'
+            f" {escape(t('map_link_note'))}</p>")
+
+
 def _version() -> str:
     try:
         return metadata.version("planner")
@@ -101,7 +111,7 @@ def _version() -> str:
 
 def write_report_html(result: PlanResult, dataset: RegionDataset, path: str | Path,
                       images: Mapping[str, bytes] | None = None, *, focus: str = "16", lang: str = "en",
-                      progress: Callable[[str], None] | None = None) -> Path:
+                      progress: Callable[[str], None] | None = None, map_link: str | None = None) -> Path:
     """Write the self-contained management report (figures embedded as base64 PNG).
 
     Parameters
@@ -118,6 +128,8 @@ def write_report_html(result: PlanResult, dataset: RegionDataset, path: str | Pa
     lang : str
         ``"en"`` or ``"id"``.
     progress : callable, optional
+    map_link : str, optional
+        Relative URL of the interactive map written beside the report (``map.html``).
 
     Returns
     -------
@@ -130,5 +142,6 @@ def write_report_html(result: PlanResult, dataset: RegionDataset, path: str | Pa
     if missing:
         images.update(render_figures(result, dataset, focus=focus, lang=lang, names=missing, progress=progress))
     path = Path(path)
-    path.write_text(report_html(result, dataset, images, focus=focus, lang=lang), encoding="utf-8")
+    path.write_text(report_html(result, dataset, images, focus=focus, lang=lang, map_link=map_link),
+                    encoding="utf-8")
     return path

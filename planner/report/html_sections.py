@@ -66,12 +66,23 @@ def _signed(text: str) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-def headline_section(numbers: dict, t, lang: str) -> str:
-    """Three cards: workers within reach, gain over one gerai per regency, cost."""
+def reach_note(numbers: dict, t, lang: str) -> str:
+    """How the reach was measured: from the placed sites (with the model's estimate beside it) or by the model."""
+    if numbers.get("reach_source") != "sites":
+        return t("reach_model")
+    note = t("reach_measured", sites=number(numbers.get("sites_placed") or 0, lang))
+    if numbers.get("workers_reached_model") is not None:
+        note += "; " + t("reach_model_beside", workers=millions(numbers["workers_reached_model"], lang))
+    return note
+
+
+def headline_cards(numbers: dict, t, lang: str) -> list[tuple[str, str]]:
+    """(big number, sentence) of each headline card: within reach, gain over one gerai per regency, cost."""
     year, first = numbers["final_year"], numbers["first_year"]
     cards = [(millions(numbers["workers_reached"], lang),
               t("h_reached", year=year) + " " + t("of_total", total=millions(numbers["workers_informal"], lang),
-                                                  share=percent(numbers["share"], lang)))]
+                                                  share=percent(numbers["share"], lang))
+              + "; " + reach_note(numbers, t, lang))]
     if numbers["gain_workers"] is not None:
         unit = t("unit_" + numbers["objective_unit"])
         gain = _signed(millions(numbers["gain_workers"], lang))
@@ -83,6 +94,12 @@ def headline_section(numbers: dict, t, lang: str) -> str:
     totals = numbers["totals"]
     cards.append((idr_billion(numbers["spend_idr"], lang),
                   t("h_cost", first=first, last=year, gerai=totals.get("gerai", 0), kanal=totals.get("kanal", 0))))
+    return cards
+
+
+def headline_section(numbers: dict, t, lang: str) -> str:
+    """Three cards: workers within reach, gain over one gerai per regency, cost."""
+    cards = headline_cards(numbers, t, lang)
     body = "".join(f'<div class="card"><div class="big">{escape(big)}</div><div>{escape(text)}</div></div>'
                    for big, text in cards)
     return f'<section id="headline"><h2>{escape(t("headline"))}</h2><div class="cards">{body}</div></section>'
@@ -100,8 +117,8 @@ def _fmt_bn(lang: str):
     return lambda value: number(float(value) / 1e9, lang, 1)
 
 
-def province_section(table: pd.DataFrame, t, lang: str) -> str:
-    """The per-province table with a total row."""
+def province_columns(table: pd.DataFrame, t, lang: str) -> tuple[dict, dict, dict]:
+    """Headers, cell formats and the total row of the per-province table (shared by HTML and PDF)."""
     headers = {"province_code": t("col_code"), "province_name": t("col_province"),
                "gerai_existing": t("col_existing_gerai"), "gerai_new": t("col_new_gerai"),
                "kanal_new": t("col_new_kanal"), "workers_informal": t("col_workers"),
@@ -113,12 +130,18 @@ def province_section(table: pd.DataFrame, t, lang: str) -> str:
     informal = sums["workers_informal"]
     total = {"province_code": "", "province_name": t("total"), **sums,
              "share_reached": sums["workers_reached"] / informal if informal else None}
+    return headers, formats, total
+
+
+def province_section(table: pd.DataFrame, t, lang: str) -> str:
+    """The per-province table with a total row."""
+    headers, formats, total = province_columns(table, t, lang)
     return (f'<section id="provinces"><h2>{escape(t("provinces"))}</h2>'
             f"{table_html(table, headers, formats, total=total, table_id='province-table')}</section>")
 
 
-def budget_section(table: pd.DataFrame, t, lang: str) -> str:
-    """The per-year budget table (billion IDR) with the marginal value of budget."""
+def budget_columns(table: pd.DataFrame, t, lang: str) -> tuple[dict, dict, dict]:
+    """Headers, cell formats (billion IDR) and the total row of the per-year budget table."""
     headers = {"year": t("col_year"), "budget": t("col_budget"), "capex": t("col_capex"), "opex": t("col_opex"),
                "spend": t("col_spend"), "budget_left": t("col_left"),
                "marginal_workers_per_billion_idr": t("col_marginal")}
@@ -127,14 +150,19 @@ def budget_section(table: pd.DataFrame, t, lang: str) -> str:
     formats["marginal_workers_per_billion_idr"] = _fmt_int(lang)
     formats["year"] = str
     sums = {c: float(table[c].sum()) for c in ("budget", "capex", "opex", "spend", "budget_left")}
-    total = {"year": t("total"), **sums}
+    return headers, formats, {"year": t("total"), **sums}
+
+
+def budget_section(table: pd.DataFrame, t, lang: str) -> str:
+    """The per-year budget table (billion IDR) with the marginal value of budget."""
+    headers, formats, total = budget_columns(table, t, lang)
     note = f'<p class="note">{escape(t("idr_bn"))}</p>'
     return (f'<section id="budget"><h2>{escape(t("budget_table"))}</h2>{note}'
             f"{table_html(table, headers, formats, total=total, table_id='budget-table')}</section>")
 
 
-def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> str:
-    """The focus province's table (named regencies + the rest) and, folded, every regency of it."""
+def focus_columns(t, lang: str) -> tuple[dict, dict]:
+    """Headers and cell formats of the focus province's tables."""
     headers = {"region_code": t("col_code"), "region_name": t("col_region"),
                "gerai_existing": t("col_existing_gerai"), "gerai_new": t("col_new_gerai"),
                "gerai_when": t("col_when_gerai"), "kanal_new": t("col_new_kanal"), "kanal_when": t("col_when_kanal"),
@@ -143,6 +171,12 @@ def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> s
     integer = _fmt_int(lang)
     formats = {c: integer for c in ("gerai_existing", "gerai_new", "kanal_new", "workers_informal",
                                     "workers_reached")} | {"share_reached": _fmt_share(lang)}
+    return headers, formats
+
+
+def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> str:
+    """The focus province's table (named regencies + the rest) and, folded, every regency of it."""
+    headers, formats = focus_columns(t, lang)
     for frame in (summary, detail):
         for kind in KINDS:
             frame[f"{kind}_when"] = frame[f"{kind}_when"].replace("", t("when_none"))
@@ -151,8 +185,8 @@ def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> s
             + table_html(detail, headers, formats, table_id="focus-detail") + "</details>")
 
 
-def assumptions_section(result: PlanResult, dataset: RegionDataset, t, lang: str) -> str:
-    """Targets, costs, radii, budgets, rules, data sources and what is estimated."""
+def assumption_items(result: PlanResult, dataset: RegionDataset, t, lang: str) -> dict[str, list[str]]:
+    """Heading -> lines: targets, costs, radii, budgets, rules, data sources and what is estimated."""
     scenario = result.summary["scenario"]
     years = scenario["years"]
     items = {t("a_targets"): [f"{kind}: " + t("a_target_text", target=scenario[kind]["target"],
@@ -168,6 +202,12 @@ def assumptions_section(result: PlanResult, dataset: RegionDataset, t, lang: str
              t("a_rules"): _rules(result, t, lang),
              t("a_data"): [source_line(dataset, t), str(dataset.source)],
              t("a_estimated"): _estimated(dataset, t)}
+    return items
+
+
+def assumptions_section(result: PlanResult, dataset: RegionDataset, t, lang: str) -> str:
+    """Targets, costs, radii, budgets, rules, data sources and what is estimated."""
+    items = assumption_items(result, dataset, t, lang)
     body = "".join(f"<h3>{escape(title)}</h3><ul>" + "".join(f"<li>{escape(item)}</li>" for item in lines)
                    + "</ul>" for title, lines in items.items())
     return f'<section id="assumptions"><h2>{escape(t("assumptions"))}</h2>{body}</section>'
@@ -200,13 +240,19 @@ def _estimated(dataset: RegionDataset, t) -> list[str]:
     return lines
 
 
-def solver_section(result: PlanResult, t, lang: str) -> str:
-    """Status, proven gap, objective and bound, timings."""
+def solver_detail(result: PlanResult, t, lang: str) -> str:
+    """One line: solver, objective and bound, build and solve seconds."""
     summary = result.summary
     unit = t("unit_" + summary.get("objective_unit", "workers"))
     bound = summary.get("bound")
     detail = t("status_detail", solver=summary.get("solver", "?"), objective=number(summary["objective"], lang),
                unit=unit, bound="n/a" if bound is None else number(bound, lang),
                build=float(summary.get("build_seconds", 0.0)), solve=float(summary.get("solve_seconds", 0.0)))
+    return detail
+
+
+def solver_section(result: PlanResult, t, lang: str) -> str:
+    """Status, proven gap, objective and bound, timings."""
+    detail = solver_detail(result, t, lang)
     return (f'<section id="solver"><h2>{escape(t("solver"))}</h2>{status_banner(result, t, lang)}'
             f"<p>{escape(detail)}</p></section>")

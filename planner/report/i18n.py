@@ -100,6 +100,38 @@ TEXT: dict[str, dict[str, str]] = {
                         "integers fixed).",
         "focus_intro": "What each regency/city gets and when (new outlets per year), and the rest of the province.",
         "scenario_line": "Scenario '{name}': {description}",
+        "unreached_title": "Where the informal workers beyond reach live, {year}: {workers} ({share}) beyond reach",
+        "unreached_subtitle": ("informal workers no open gerai or kanal reaches, summed over cells of about {km} km; "
+                               "the dark cells are where the next outlets would reach most people"),
+        "legend_unreached": "beyond reach per km²",
+        "cap_unreached": "Where the informal workers beyond reach of every placed outlet live (density per km²).",
+        "reach_measured": "measured from the {sites} placed outlets against every demand point",
+        "reach_model": "the allocation model's estimate, not measured from placed outlets",
+        "reach_model_beside": "the allocation model estimated {workers}",
+        "im_title": "Gerai and kanal rollout plan {first}-{last}: interactive map",
+        "im_colour_by": "Colour regencies/cities by",
+        "im_new_year": "new {kind} opened in {year}", "im_new_all": "all new {kind}, {first}-{last}",
+        "im_share": "share within reach, {year}", "im_gain": "gain over one gerai per regency/city, {year}",
+        "im_gain_unit": "percentage points", "im_layer_regions": "Regencies/cities (colour: selector above)",
+        "im_layer_provinces": "Province boundaries", "im_layer_sites": "New {kind} sites ({n})",
+        "im_layer_catchments": "Catchments ({gerai_km:g} km gerai, {kanal_km:g} km kanal)",
+        "im_layer_existing": "Gerai open before {year} ({n})",
+        "im_layer_unreached": "Informal workers beyond reach, {year}",
+        "im_hint": "Hover or tap a regency/city, site or cell for its figures; switch layers on the right.",
+        "im_no_sites": ("No outlets were placed on sites in this run (--no-sites, or a dataset without points): "
+                        "the map shows regency/city totals only."),
+        "im_no_unreached": "Where the people beyond reach live needs placed sites; it is not part of this run.",
+        "im_simplified": "Boundaries simplified for display (about {m} m) so that this file stays under {mb} MB.",
+        "im_existing_regency": ("{n} gerai open before {year} in {region} (drawn at the regency's seat; the "
+                                "exact site is not in the data)"),
+        "im_site": "{kind} site {name}, opens {year}", "im_covered": "informal workers within {km:g} km",
+        "im_cell": "{workers} informal workers beyond reach in this cell ({density} per km²)",
+        "im_gain_row": "gain over one gerai per regency/city",
+        "im_total": "total", "im_sources": "Sources", "im_status": "Plan status", "im_gap": "proven gap {gap}",
+        "pdf_contents": "Contents", "pdf_page": "page {n}", "pdf_every_region": "every one in {province}",
+        "map_link_text": "Explore the plan on the interactive map (map.html)",
+        "map_link_note": ("- zoom to a province, hover a regency/city, switch years; it opens in any browser without "
+                          "a network"),
     },
     "id": {
         "gerai": "gerai (kantor layanan)", "kanal": "kanal (kios layanan mandiri)",
@@ -195,6 +227,43 @@ TEXT: dict[str, dict[str, str]] = {
                         "bilangan bulat rencana ditetapkan).",
         "focus_intro": "Apa yang diperoleh tiap kabupaten/kota dan kapan (outlet baru per tahun), serta sisa provinsi.",
         "scenario_line": "Skenario '{name}': {description}",
+        "unreached_title": ("Tempat tinggal pekerja informal di luar jangkauan, {year}: {workers} ({share}) di luar "
+                            "jangkauan"),
+        "unreached_subtitle": ("pekerja informal yang tidak terjangkau gerai atau kanal mana pun, dijumlahkan per sel "
+                               "sekitar {km} km; sel gelap adalah tempat outlet berikutnya menjangkau paling banyak "
+                               "orang"),
+        "legend_unreached": "di luar jangkauan per km²",
+        "cap_unreached": "Tempat tinggal pekerja informal di luar jangkauan semua outlet (kepadatan per km²).",
+        "reach_measured": "diukur dari {sites} outlet yang ditempatkan terhadap semua titik permintaan",
+        "reach_model": "perkiraan model alokasi, tidak diukur dari outlet yang ditempatkan",
+        "reach_model_beside": "model alokasi memperkirakan {workers}",
+        "im_title": "Rencana pembukaan gerai dan kanal {first}-{last}: peta interaktif",
+        "im_colour_by": "Warnai kabupaten/kota menurut",
+        "im_new_year": "{kind} baru dibuka pada {year}", "im_new_all": "semua {kind} baru, {first}-{last}",
+        "im_share": "pangsa dalam jangkauan, {year}",
+        "im_gain": "tambahan dibanding satu gerai per kabupaten/kota, {year}",
+        "im_gain_unit": "poin persentase", "im_layer_regions": "Kabupaten/kota (warna: pilihan di atas)",
+        "im_layer_provinces": "Batas provinsi", "im_layer_sites": "Lokasi {kind} baru ({n})",
+        "im_layer_catchments": "Jangkauan ({gerai_km:g} km gerai, {kanal_km:g} km kanal)",
+        "im_layer_existing": "Gerai yang buka sebelum {year} ({n})",
+        "im_layer_unreached": "Pekerja informal di luar jangkauan, {year}",
+        "im_hint": "Arahkan atau ketuk kabupaten/kota, lokasi atau sel untuk angkanya; pilih lapisan di kanan.",
+        "im_no_sites": ("Outlet tidak ditempatkan pada lokasi dalam proses ini (--no-sites, atau dataset tanpa titik): "
+                        "peta hanya menunjukkan jumlah per kabupaten/kota."),
+        "im_no_unreached": ("Tempat tinggal orang di luar jangkauan memerlukan lokasi yang ditempatkan; tidak termasuk "
+                            "dalam proses ini."),
+        "im_simplified": ("Batas wilayah disederhanakan untuk tampilan (sekitar {m} m) agar berkas ini di bawah "
+                          "{mb} MB."),
+        "im_existing_regency": ("{n} gerai buka sebelum {year} di {region} (digambar di ibu kota kabupaten/kota; "
+                                "lokasi persisnya tidak ada dalam data)"),
+        "im_site": "lokasi {kind} {name}, dibuka {year}", "im_covered": "pekerja informal dalam {km:g} km",
+        "im_cell": "{workers} pekerja informal di luar jangkauan di sel ini ({density} per km²)",
+        "im_gain_row": "tambahan dibanding satu gerai per kabupaten/kota",
+        "im_total": "jumlah", "im_sources": "Sumber", "im_status": "Status rencana", "im_gap": "celah terbukti {gap}",
+        "pdf_contents": "Isi", "pdf_page": "halaman {n}", "pdf_every_region": "semua di {province}",
+        "map_link_text": "Jelajahi rencana pada peta interaktif (map.html)",
+        "map_link_note": ("- perbesar ke provinsi, arahkan ke kabupaten/kota, ganti tahun; terbuka di peramban "
+                          "mana pun tanpa jaringan"),
     },
 }
 

@@ -43,6 +43,8 @@ def polygon_paths(geometries: Sequence) -> list[MplPath]:
 
     Vectorised over all geometries: rings and coordinates come from shapely in one pass each.
     """
+    if len(geometries) == 0:  # e.g. a focus province with no neighbours
+        return []
     geometries = shapely.orient_polygons(np.asarray(geometries, dtype=object))
     parts, part_geometry = shapely.get_parts(geometries, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)

@@ -131,7 +131,9 @@ def headline(result: PlanResult) -> dict:
     dict
         ``final_year``, ``workers_reached``, ``workers_informal``, ``share``, ``objective``, ``objective_unit``,
         ``baseline_workers``, ``gain_workers``, ``gain_workers_percent``, ``gain_objective``,
-        ``gain_objective_percent``, ``spend_idr``, ``totals``, ``status``, ``gap``.
+        ``gain_objective_percent``, ``spend_idr``, ``totals``, ``status``, ``gap``, ``reach_source`` ("sites":
+        measured from the placed outlets, or "model": the allocation model's estimate), ``workers_reached_model``
+        (the model's estimate when reach is measured, else None), ``sites_placed`` (None without sites).
     """
     summary = result.summary
     base = summary.get("baselines", {}).get("one_per_regency", {})
@@ -147,6 +149,9 @@ def headline(result: PlanResult) -> dict:
         "gain_objective": base.get("gain_objective"), "gain_objective_percent": base.get("gain_objective_percent"),
         "spend_idr": float(summary["spend_idr"]), "totals": dict(summary["totals"]),
         "status": summary["status"], "gap": summary.get("gap"),
+        "reach_source": summary.get("reach_source", "model"),
+        "workers_reached_model": summary.get("workers_reached_final_model"),
+        "sites_placed": None if result.sites is None else len(result.sites),
     }
 
 

@@ -12,23 +12,27 @@ from planner.report.figures import CHARTS, MAPS, render_figures, save_images
 from planner.report.focus import check_focus
 from planner.report.html import write_report_html
 from planner.report.i18n import check_lang
+from planner.report.interactive import write_map_html
+from planner.report.pdf import write_report_pdf
 
 Writer = Callable[[PlanResult, Path], None]
 
 
-def report_writers(dataset: RegionDataset, *, focus: str = "16", lang: str = "en",
+def report_writers(dataset: RegionDataset, *, focus: str = "16", lang: str = "en", interactive: bool = True,
                    progress: Callable[[str], None] | None = None) -> list[Writer]:
     """Writers for ``write_results(result, out, extras)``: maps, charts, GIS files, Excel and the report.
 
     Each writer is called as ``writer(result, folder)`` and writes, under ``folder``:
 
     - ``maps/national_allocation.png``, ``maps/rollout_by_year.png``, ``maps/reach_share_and_gain.png``,
-      ``maps/focus_<focus>.png`` and ``charts/spend_vs_budget.png``, ``charts/workers_reached.png``,
+      ``maps/unreached.png`` (when sites were placed), ``maps/focus_<focus>.png`` and
+      ``charts/spend_vs_budget.png``, ``charts/workers_reached.png``,
       ``charts/marginal_value_of_budget.png`` (PNG, 200 dpi);
     - ``allocation.gpkg`` (layers ``allocation`` and ``provinces``) and, when the result has sites,
       ``sites.gpkg``;
     - ``tables.xlsx``;
-    - ``report.html`` (self-contained, figures embedded).
+    - ``report.html`` (self-contained, figures embedded) and ``report.pdf`` (A4 pages);
+    - ``map.html`` (interactive, self-contained, works offline) unless ``interactive`` is False.
 
     Parameters
     ----------
@@ -38,6 +42,8 @@ def report_writers(dataset: RegionDataset, *, focus: str = "16", lang: str = "en
         Province code of the close-up map and report section (``"16"``: South Sumatra, Palembang branch).
     lang : str
         ``"en"`` or ``"id"``.
+    interactive : bool
+        Write ``map.html`` (``planner run --no-interactive`` skips it).
     progress : callable, optional
         Called with a short message at each step.
 
@@ -78,6 +84,12 @@ def report_writers(dataset: RegionDataset, *, focus: str = "16", lang: str = "en
         say("writing report.html")
         images = drawn.get("images") if drawn.get("result") is result else None
         write_report_html(result, dataset, Path(folder) / "report.html", images, focus=focus, lang=lang,
-                          progress=say)
+                          progress=say, map_link="map.html" if interactive else None)
+        say("writing report.pdf")
+        write_report_pdf(result, dataset, Path(folder) / "report.pdf", images, focus=focus, lang=lang, progress=say)
 
-    return [figures, gis, excel, report]
+    def web_map(result: PlanResult, folder: Path) -> None:
+        say("writing map.html")
+        write_map_html(result, dataset, Path(folder) / "map.html", lang=lang, progress=say)
+
+    return [figures, gis, excel, report] + ([web_map] if interactive else [])
