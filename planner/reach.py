@@ -7,10 +7,13 @@ Two models, both concave in the number of outlets of each kind:
     with probability a_k / A (a_k = pi d_k^2), so with n_g gerai and n_k kanal the share reached is
     ``1 - exp(-(n_g a_g + n_k a_k) / A)`` (independent Poisson coverage; exact for random placement).
 ``points`` (needs demand points with population)
-    Greedy maximal covering inside the region (sites = the region's points, a site covers the points
-    within d_k, haversine): n_g gerai placed greedily, then n_k kanal greedily on what the gerai leave
-    uncovered. Each kind's greedy curve is concave (coverage is submodular); the two-kind table need not be,
+    The exact population covered by prefixes of two nested greedy site sequences per region (built in
+    :mod:`planner.siting.sequence`: gerai greedy over the sites allowing a gerai, kanal greedy on what the
+    first r gerai leave uncovered), so the sites a plan opens cover exactly the table's value. Each kind's
+    greedy curve is concave (coverage is submodular) at the reference count; the two-kind table need not be,
     and its concave envelope may overestimate it at some counts (measured and reported).
+
+Reach measured from placed sites (:func:`first_reached`) counts each demand point once, across borders.
 
 The model layer uses the curves through the planes of their upper concave envelope (exact at the integer
 counts whenever the combined table is concave, as the areal one always is; otherwise the envelope

@@ -195,14 +195,7 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     if problems:
         raise RuntimeError("internal error: the solved plan breaks the scenario's rules: " + "; ".join(problems))
     verify_seconds = time.perf_counter() - checked
-    placed, measured = None, None
-    if sites and inputs.sequences is not None:
-        say("placing the outlets on the regencies' site sequences and measuring reach from them")
-        placed = _place(inputs, evaluated["counts"])
-        measured = measured_reach(inputs, evaluated["counts"], placed)
-        problems = verify_sites(inputs, evaluated["counts"], placed, measured["own_regency"])
-        if problems:
-            raise RuntimeError("internal error: the placed sites break a rule: " + "; ".join(problems[:5]))
+    placed, measured = _placed_and_measured(inputs, evaluated["counts"], say) if sites else (None, None)
     sites_seconds = time.perf_counter() - checked - verify_seconds
     say("comparing with the baselines")
     compared, baseline_reach = _baselines(inputs, new, evaluated, measured)
@@ -216,6 +209,20 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
                       reach=(measured or evaluated)["reach"], budget=_budget_table(inputs, evaluated, solution),
                       summary=summary, baseline_reach=baseline_reach, sites=placed,
                       unreached=None if measured is None else measured["unreached"])
+
+
+def _placed_and_measured(inputs: PlanInputs, counts: pd.DataFrame, say: Progress
+                         ) -> tuple[pd.DataFrame | None, dict | None]:
+    """The plan's outlets placed on the site sequences, reach measured from them, and both checked."""
+    if inputs.sequences is None:
+        return None, None
+    say("placing the outlets on the regencies' site sequences and measuring reach from them")
+    placed = _place(inputs, counts)
+    measured = measured_reach(inputs, counts, placed)
+    problems = verify_sites(inputs, counts, placed, measured["own_regency"])
+    if problems:
+        raise RuntimeError("internal error: the placed sites break a rule: " + "; ".join(problems[:5]))
+    return placed, measured
 
 
 def _final_gerai(inputs: PlanInputs, solution: AllocationSolution) -> dict[str, int]:
