@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import ConvexHull, QhullError
-
-from planner.siting.coverage import coverage_from_points
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 KINDS = ("gerai", "kanal")
@@ -70,8 +68,19 @@ def _count_table(max_count: pd.DataFrame) -> pd.DataFrame:
     return repeat
 
 
+def unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Points given in degrees as 3-D unit vectors (a chord between them is monotone in great-circle distance)."""
+    lon, lat = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def demand_tree(demand: pd.DataFrame) -> cKDTree:
+    """KD-tree of the demand points' unit vectors (``lon``, ``lat`` in degrees), for :func:`first_reached`."""
+    return cKDTree(unit_vectors(demand["lon"].to_numpy(), demand["lat"].to_numpy()))
+
+
 def first_reached(demand: pd.DataFrame, placed: pd.DataFrame, radius_km: dict[str, float],
-                  never: int) -> tuple[np.ndarray, np.ndarray]:
+                  never: int, tree: cKDTree | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The first year each demand point is within reach of an open outlet (sparse KD-tree, per kind).
 
     Parameters
@@ -84,6 +93,8 @@ def first_reached(demand: pd.DataFrame, placed: pd.DataFrame, radius_km: dict[st
         Coverage radius per kind, km (great-circle).
     never : int
         Year recorded for a point no outlet reaches.
+    tree : scipy.spatial.cKDTree, optional
+        :func:`demand_tree` of ``demand``, when already built.
 
     Returns
     -------
@@ -102,14 +113,19 @@ def first_reached(demand: pd.DataFrame, placed: pd.DataFrame, radius_km: dict[st
     """
     any_outlet = np.full(len(demand), never, dtype=np.int64)
     own_regency = any_outlet.copy()
-    xy = demand[["lon", "lat"]].to_numpy(float)
+    tree = demand_tree(demand) if tree is None else tree
     region = demand["region_code"].to_numpy()
     for kind, outlets in placed.groupby("kind", sort=True):
-        cover = coverage_from_points(xy, outlets[["lon", "lat"]].to_numpy(float), float(radius_km[kind])).tocoo()
-        year = outlets["year"].to_numpy(np.int64)[cover.col]
-        np.minimum.at(any_outlet, cover.row, year)
-        same = region[cover.row] == outlets["region_code"].to_numpy()[cover.col]
-        np.minimum.at(own_regency, cover.row[same], year[same])
+        chord = 2.0 * np.sin(float(radius_km[kind]) / EARTH_RADIUS_KM / 2.0)
+        found = tree.query_ball_point(unit_vectors(outlets["lon"].to_numpy(), outlets["lat"].to_numpy()), chord)
+        lengths = np.array([len(rows) for rows in found], dtype=np.int64)
+        rows = np.concatenate([np.asarray(r, dtype=np.int64) for r in found]) if lengths.sum() else \
+            np.zeros(0, dtype=np.int64)
+        column = np.repeat(np.arange(len(outlets)), lengths)
+        year = outlets["year"].to_numpy(np.int64)[column]
+        np.minimum.at(any_outlet, rows, year)
+        same = region[rows] == outlets["region_code"].to_numpy()[column]
+        np.minimum.at(own_regency, rows[same], year[same])
     return any_outlet, own_regency
 
 

@@ -176,7 +176,8 @@ def measured_reach(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFram
         own regency reaches it), ``objective`` and ``workers_reached_final`` (persons).
     """
     demand, years = inputs.sequences.demand, inputs.years
-    any_outlet, own = first_reached(demand, placed, inputs.sequences.radius_km, years[-1] + 1)
+    any_outlet, own = first_reached(demand, placed, inputs.sequences.radius_km, years[-1] + 1,
+                                     inputs.sequences.demand_tree)
     people = reached_population(demand, any_outlet, years)
     table = reach_table(inputs, counts).merge(people, on=["region_code", "year"], how="left")
     known = table["population"].fillna(0).to_numpy() > 0

@@ -19,11 +19,14 @@ per step, and the residual is updated from the chosen site's column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.spatial import cKDTree
 
+from planner import reach
 from planner.siting.coverage import coverage_from_points
 
 KINDS = ("gerai", "kanal")
@@ -238,6 +241,11 @@ class SiteSequences:
     sites: pd.DataFrame
     radius_km: dict[str, float]
     regencies: dict[str, RegencySequence]
+
+    @cached_property
+    def demand_tree(self) -> cKDTree:
+        """KD-tree of the demand points' 3-D unit vectors (built once, for measuring reach)."""
+        return reach.demand_tree(self.demand)
 
     def share_grid(self, extent: pd.DataFrame) -> pd.DataFrame:
         """Share reached for every (n_gerai, n_kanal) up to ``extent`` (``region_code, kind, max_total``).
