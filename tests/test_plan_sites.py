@@ -21,7 +21,7 @@ from planner.allocation.evaluate import cumulative_counts, measured_reach
 from planner.allocation.plan import plan
 from planner.allocation.verify import verify_sites
 from planner.errors import InputError
-from planner.inputs import build_inputs
+from planner.inputs import build_inputs, with_kanal_reference
 from planner.regions import validate_demand, validate_sites
 from planner.scenario import Lock
 
@@ -109,7 +109,7 @@ def test_verify_flags_sites_that_do_not_cover_what_the_table_promised():
     counts = cumulative_counts(inputs, pd.DataFrame({"region_code": ["11.01"], "kind": "gerai", "year": 2014,
                                                      "new": 1}))
     first = inputs.sequences.sites["site_id"].to_numpy()[inputs.sequences.regencies["11.01"].gerai[0]]
-    assert first == "a1"  # 15 km from a1 reaches d1 and d2 (1,600 people)
+    assert first == "a1"  # the most people within 15 km: d1 (1,000; d2 is 16.7 km away)
     right = _placed([("11.01", "a1", "gerai", 2014)])
     assert verify_sites(inputs, counts, right, measured_reach(inputs, counts, right)["own_regency"]) == []
     wrong = _placed([("11.01", "a3", "gerai", 2014)])
@@ -118,3 +118,17 @@ def test_verify_flags_sites_that_do_not_cover_what_the_table_promised():
     twice = _placed([("11.02", "b2", "gerai", 2014), ("11.02", "b2", "gerai", 2015)])
     problems = verify_sites(inputs, counts, twice, np.full(len(inputs.sequences.demand), 9999))
     assert any("more than one gerai" in p for p in problems) and any("does not allow" in p for p in problems)
+
+
+def test_kanal_sequences_rebuilt_after_another_gerai_count_change_only_those_tables():
+    inputs = build_inputs(fine_dataset(), scenario())
+    assert {code: s.reference for code, s in inputs.sequences.regencies.items()} == {"11.01": 1, "11.02": 1}
+    rebuilt = with_kanal_reference(inputs, {"11.01": 0, "11.02": 1})
+    assert rebuilt.sequences.regencies["11.01"].reference == 0
+    assert rebuilt.sequences.regencies["11.02"] is inputs.sequences.regencies["11.02"]
+    before, after = (frame.set_index(["region_code", "n_gerai", "n_kanal"])["share"] for frame in
+                     (inputs.grid, rebuilt.grid))
+    # after no gerai, the first kanal goes where the most people are: a1 (1,000 of 2,000 people within 5 km)
+    assert after[("11.01", 0, 1)] == pytest.approx(0.5) and before[("11.01", 0, 1)] < 0.5
+    assert after.xs("11.02").equals(before.xs("11.02"))
+    assert with_kanal_reference(rebuilt, {"11.01": 0}) is rebuilt  # nothing to change
