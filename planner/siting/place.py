@@ -1,4 +1,8 @@
-"""Place the outlets an allocation decided (counts per regency, kind and year) on demand points (no PuLP here).
+"""Place the outlets an allocation decided (counts per regency, kind and year) on sites (no PuLP here).
+
+:func:`place_sequences` (what ``planner run`` uses) opens the prefixes of each regency's nested greedy site
+sequences (:mod:`planner.siting.sequence`), so the sites cover exactly what the points model's reach table
+promised. :func:`place_sites`, below, solves an MCLP per regency and year instead:
 
 Per regency (a site covers only demand of its own regency), year by year (sites opened earlier stay open:
 they are the MCLP's ``existing`` sites), kind by kind in the order gerai, then kanal (then any other kind,
@@ -19,6 +23,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.siting.coverage import EARTH_RADIUS_KM, coverage_from_points
 from planner.siting.mclp import solve_mclp
+from planner.siting.sequence import RegencySequence, SiteSequences
 
 KIND_ORDER = ("gerai", "kanal")
 POINT_COLUMNS = ("point_id", "region_code", "name", "lon", "lat", "population")
@@ -298,7 +303,7 @@ def place_sites(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str,
     return result
 
 
-def _openings(sequence, counts: pd.DataFrame, first_year: int) -> list[tuple[str, int, int, bool]]:
+def _openings(sequence: RegencySequence, counts: pd.DataFrame, first_year: int) -> list[tuple[str, int, int, bool]]:
     """(kind, position in the kind's sequence, year, existing) of every outlet opened along the count path,
     in opening order: the existing outlets first, then year by year gerai before kanal."""
     stages: dict[int, dict[str, int]] = {}
@@ -318,7 +323,7 @@ def _openings(sequence, counts: pd.DataFrame, first_year: int) -> list[tuple[str
     return rows
 
 
-def _credit(sequence, openings: list[tuple[str, int, int, bool]]) -> np.ndarray:
+def _credit(sequence: RegencySequence, openings: list[tuple[str, int, int, bool]]) -> np.ndarray:
     """Population newly covered by each opening, in opening order (each demand point credited once)."""
     rank = {kind: np.full(len(getattr(sequence, kind)) + 1, len(openings)) for kind in KIND_ORDER}
     for position, (kind, index, _, _) in enumerate(openings):
@@ -328,7 +333,8 @@ def _credit(sequence, openings: list[tuple[str, int, int, bool]]) -> np.ndarray:
     return np.bincount(first[reached], weights=sequence.people[reached], minlength=len(openings))
 
 
-def place_sequences(sequences, counts: pd.DataFrame, workers: pd.DataFrame | None = None) -> pd.DataFrame:
+def place_sequences(sequences: SiteSequences, counts: pd.DataFrame,
+                    workers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Open the prefixes of each regency's site sequences that a plan's counts ask for, year by year.
 
     Year t opens ``G[g(t-1):g(t)]`` and ``K[k(t-1):k(t)]`` of the regency's gerai and kanal sequences
