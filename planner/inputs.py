@@ -255,7 +255,8 @@ def _max_totals(regions: pd.DataFrame, existing: pd.DataFrame, locks: pd.DataFra
             code, kind = short[short].index[0]
             raise InputError(f"regency {code}: {int(have[(code, kind)] + locked[(code, kind)])} {kind} existing "
                              f"or locked but only {int(room[(code, kind)])} candidate sites allow a {kind} (at "
-                             "most one of each kind per site); add sites to the dataset or lower the lock.")
+                             "most one of each kind per site); add sites to the dataset, lower the lock or give "
+                             "the existing outlets in existing_outlets_csv.")
         total = np.minimum(total, room)
     return total.rename("max_total").reset_index()
 
