@@ -248,12 +248,13 @@ def solve_with_references(inputs: PlanInputs, options: SolverOptions, say: Progr
         The inputs the plan was solved on, its solution, and one record per pass (regencies changed,
         seconds, exact objective, gap).
     """
-    began, passes = time.perf_counter(), []
+    began, passes, last = time.perf_counter(), [], None
     for _ in range(REFERENCE_PASSES if inputs.reach_model == "points" else 0):
         loose = options.with_(gap=max(options.gap, REFERENCE_GAP), time_limit=_left(options, began))
         _, solution = solve_allocation(inputs, loose)
         if solution.objective is None:
-            return inputs, solution, passes
+            return (*last, passes) if last else (inputs, solution, passes)
+        last = (inputs, solution)
         rebuilt = with_kanal_reference(inputs, _final_gerai(inputs, solution))
         changed = sum(rebuilt.sequences.regencies[code].reference != sequence.reference
                       for code, sequence in inputs.sequences.regencies.items())
@@ -268,6 +269,9 @@ def solve_with_references(inputs: PlanInputs, options: SolverOptions, say: Progr
         inputs = rebuilt
     _, solution = solve_allocation(inputs, options.with_(time_limit=_left(options, began)))
     solution.solve_seconds += sum(record["seconds"] for record in passes)
+    if solution.objective is None and last is not None:  # out of time: the last pass's plan, on its tables
+        last[1].solve_seconds = solution.solve_seconds
+        return (*last, passes)
     return inputs, solution, passes
 
 
