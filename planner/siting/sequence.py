@@ -259,19 +259,20 @@ class SiteSequences:
             ``region_code``, ``n_gerai``, ``n_kanal``, ``share`` (fraction).
         """
         caps = extent.pivot_table(index="region_code", columns="kind", values="max_total", aggfunc="max")
-        frames = []
+        columns: dict[str, list[np.ndarray]] = {"region_code": [], "n_gerai": [], "n_kanal": [], "share": []}
         for code, sequence in sorted(self.regencies.items()):
             if sequence.population <= 0 or code not in caps.index:
                 continue
             n_g, n_k = int(caps.loc[code, "gerai"]), int(caps.loc[code, "kanal"])
             table = sequence.table[: n_g + 1, : n_k + 1] / sequence.population
             table = np.pad(table, ((0, n_g + 1 - table.shape[0]), (0, n_k + 1 - table.shape[1])), mode="edge")
-            g, k = np.meshgrid(np.arange(n_g + 1), np.arange(n_k + 1), indexing="ij")
-            frames.append(pd.DataFrame({"region_code": code, "n_gerai": g.ravel(), "n_kanal": k.ravel(),
-                                        "share": np.minimum(table.ravel(), 1.0)}))
-        if not frames:
-            return pd.DataFrame(columns=["region_code", "n_gerai", "n_kanal", "share"])
-        frame = pd.concat(frames, ignore_index=True)
+            columns["region_code"].append(np.full(table.size, code, dtype=object))
+            columns["n_gerai"].append(np.repeat(np.arange(n_g + 1), n_k + 1))
+            columns["n_kanal"].append(np.tile(np.arange(n_k + 1), n_g + 1))
+            columns["share"].append(np.minimum(table.ravel(), 1.0))
+        if not columns["share"]:
+            return pd.DataFrame(columns=list(columns))
+        frame = pd.DataFrame({key: np.concatenate(value) for key, value in columns.items()})
         frame["region_code"] = frame["region_code"].astype(str)
         return frame
 
