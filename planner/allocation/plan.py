@@ -286,7 +286,8 @@ def _reach_summary(evaluated: dict, measured: dict | None) -> dict:
     else the model's."""
     model = evaluated["workers_reached_final"]
     if measured is None:
-        return {"workers_reached_final": model, "workers_reached_final_model": model, "reach_source": "model"}
+        return {"workers_reached_final": model, "workers_reached_final_model": model,
+                "workers_reached_final_difference": None, "objective_measured": None, "reach_source": "model"}
     return {"workers_reached_final": measured["workers_reached_final"], "workers_reached_final_model": model,
             "workers_reached_final_difference": measured["workers_reached_final"] - model,
             "objective_measured": measured["objective"], "reach_source": "sites"}
