@@ -170,8 +170,11 @@ def _print_headline(summary: dict, out: Path) -> None:
           f"{summary['build_seconds'] + summary['solve_seconds']:.1f} s)")
     print(f"new outlets: {summary['totals']['gerai']} gerai, {summary['totals']['kanal']} kanal; "
           f"spend IDR {summary['spend_idr'] / 1e9:,.1f} bn")
+    source = ("measured from the placed sites; the model estimated "
+              f"{summary['workers_reached_final_model']:,.0f}") if summary.get("reach_source") == "sites" \
+        else "the model's estimate; no sites placed"
     print(f"informal workers within reach by the final year: {summary['workers_reached_final']:,.0f} of "
-          f"{summary['workers_informal']:,.0f}")
+          f"{summary['workers_informal']:,.0f} ({source})")
     percent = base["gain_objective_percent"]
     print(f"objective: {summary['objective']:,.0f} {summary['objective_unit']}; vs one gerai per regency: "
           f"{base['gain_objective']:+,.0f}" + ("" if percent is None else f" ({percent:+.1f} %)"))

@@ -8,7 +8,7 @@ are made here, once, with a sentence naming the value and the fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from planner import reach
 from planner.errors import InputError, brief
 from planner.regions import RegionDataset
 from planner.scenario import KINDS, Scenario
+from planner.siting.sequence import SiteSequences, build_sequences, with_references
 
 #: 2012-era province of each current province code (65 Kalimantan Utara was part of 64 Kalimantan Timur;
 #: 93-95 were part of 91 Papua and 96 of 92 Papua Barat before 2022).
@@ -49,6 +50,9 @@ class PlanInputs:
     reach_model : str
         ``areal`` or ``points``.
     scenario : Scenario
+    sequences : planner.siting.sequence.SiteSequences or None
+        Nested greedy site sequences per regency (the points model's tables come from them, and the
+        placement opens their prefixes); None when the dataset has no demand points.
     """
 
     regions: pd.DataFrame
@@ -61,6 +65,7 @@ class PlanInputs:
     envelope_overestimate: float
     reach_model: str
     scenario: Scenario
+    sequences: SiteSequences | None = None
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -232,13 +237,28 @@ def yearly_workers(regions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _max_totals(regions: pd.DataFrame, existing: pd.DataFrame, locks: pd.DataFrame,
-                scenario: Scenario) -> pd.DataFrame:
+def _max_totals(regions: pd.DataFrame, existing: pd.DataFrame, locks: pd.DataFrame, scenario: Scenario,
+                sites: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Most outlets of each kind that may be open per regency: existing + the larger of the scenario's cap
+    and the locks, and (with candidate sites) at most one outlet of each kind per site allowing it."""
     index = pd.MultiIndex.from_product([regions["region_code"], KINDS], names=["region_code", "kind"])
     have = existing.groupby(["region_code", "kind"])["count"].sum().reindex(index, fill_value=0)
     locked = locks.groupby(["region_code", "kind"])["count"].sum().reindex(index, fill_value=0)
     cap = pd.Series([scenario.kind(k).max_new_per_region for _, k in index], index=index)
-    return (have + np.maximum(cap, locked)).rename("max_total").reset_index()
+    total = have + np.maximum(cap, locked)
+    if sites is not None:
+        room = pd.Series({(code, kind): int(count) for kind in KINDS
+                          for code, count in sites.groupby("region_code")[f"allows_{kind}"].sum().items()}
+                         ).reindex(index, fill_value=0)
+        short = (have + locked) > room
+        if short.any():
+            code, kind = short[short].index[0]
+            raise InputError(f"regency {code}: {int(have[(code, kind)] + locked[(code, kind)])} {kind} existing "
+                             f"or locked but only {int(room[(code, kind)])} candidate sites allow a {kind} (at "
+                             "most one of each kind per site); add sites to the dataset, lower the lock or give "
+                             "the existing outlets in existing_outlets_csv.")
+        total = np.minimum(total, room)
+    return total.rename("max_total").reset_index()
 
 
 def _check_targets_fit(max_total: pd.DataFrame, existing: pd.DataFrame, scenario: Scenario) -> None:
@@ -248,8 +268,9 @@ def _check_targets_fit(max_total: pd.DataFrame, existing: pd.DataFrame, scenario
                    - existing.loc[existing["kind"] == kind, "count"].sum())
         if rules.target_mode == "exact" and rules.target > room:
             raise InputError(f"scenario '{scenario.name}': {kind}.target {rules.target} exceeds what the "
-                             f"regencies can take ({room} = {kind}.max_new_per_region x regencies); raise "
-                             f"{kind}.max_new_per_region or lower the target.")
+                             f"regencies can take ({room} = {kind}.max_new_per_region per regency, at most one "
+                             f"per candidate site); raise {kind}.max_new_per_region, add sites or lower the "
+                             "target.")
         if rules.target_mode == "exact" and rules.target > rules.rollout_per_year * len(scenario.years):
             raise InputError(f"scenario '{scenario.name}': {kind}.target {rules.target} exceeds "
                              f"{kind}.rollout_per_year {rules.rollout_per_year} x {len(scenario.years)} years; "
@@ -268,30 +289,56 @@ def _grid_extent(regions: pd.DataFrame, max_total: pd.DataFrame, scenario: Scena
     return extent
 
 
-def _within_caps(grid: pd.DataFrame, max_total: pd.DataFrame) -> pd.DataFrame:
-    """The part of the reach table the model can reach (counts within the caps)."""
+def _within_caps(grid: pd.DataFrame, max_total: pd.DataFrame, existing: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The part of the reach table the model can reach: counts within the caps and, given ``existing``, at
+    least the outlets already open (the envelope is then taken over the counts a plan can have)."""
     caps = max_total.pivot_table(index="region_code", columns="kind", values="max_total", aggfunc="max")
     keep = ((grid["n_gerai"].to_numpy() <= grid["region_code"].map(caps["gerai"]).to_numpy())
             & (grid["n_kanal"].to_numpy() <= grid["region_code"].map(caps["kanal"]).to_numpy()))
+    if existing is not None:
+        have = existing.pivot_table(index="region_code", columns="kind", values="count", aggfunc="sum")
+        have = have.reindex(columns=list(KINDS)).fillna(0)
+        keep &= grid["n_gerai"].to_numpy() >= grid["region_code"].map(have["gerai"]).fillna(0).to_numpy()
+        keep &= grid["n_kanal"].to_numpy() >= grid["region_code"].map(have["kanal"]).fillna(0).to_numpy()
     return grid[keep]
 
 
 def resolve_reach_model(dataset: RegionDataset, scenario: Scenario) -> str:
     """``areal`` or ``points``: the scenario's choice, with ``auto`` = points when the dataset has them."""
-    if scenario.reach_model == "points" and dataset.points is None:
+    if scenario.reach_model == "points" and not dataset.has_points:
         raise InputError(f"{dataset.source}: reach_model = 'points' needs a 'points' layer, which this dataset "
                          "lacks; use reach_model = 'areal' or import data with --points.")
     if scenario.reach_model == "auto":
-        return "points" if dataset.points is not None else "areal"
+        return "points" if dataset.has_points else "areal"
     return scenario.reach_model
 
 
-def reach_grid(dataset: RegionDataset, scenario: Scenario, max_total: pd.DataFrame, model: str) -> pd.DataFrame:
-    """Exact reach share for every (n_gerai, n_kanal) pair of every region, by the chosen model."""
+def kanal_reference(existing: pd.DataFrame, max_total: pd.DataFrame) -> dict[str, int]:
+    """Gerai count each regency's kanal sequence is built after: max(1, existing gerai), within the cap."""
+    caps = max_total[max_total["kind"] == "gerai"].set_index("region_code")["max_total"]
+    have = existing[existing["kind"] == "gerai"].groupby("region_code")["count"].sum().reindex(caps.index,
+                                                                                              fill_value=0)
+    return {code: int(min(max(1, have[code]), caps[code])) for code in caps.index}
+
+
+def site_sequences(dataset: RegionDataset, scenario: Scenario, extent: pd.DataFrame,
+                   reference: dict[str, int]) -> SiteSequences | None:
+    """Greedy nested site sequences per regency on the dataset's demand and candidate sites (None without)."""
+    if not dataset.has_points:
+        return None
+    radius = {kind: scenario.kind(kind).radius_km for kind in KINDS}
+    return build_sequences(dataset.demand_points(), dataset.candidate_sites(), radius, extent, reference)
+
+
+def reach_grid(dataset: RegionDataset, scenario: Scenario, max_total: pd.DataFrame, model: str,
+               sequences: SiteSequences | None = None) -> pd.DataFrame:
+    """Exact reach share for every (n_gerai, n_kanal) pair of every region, by the chosen model: the areal
+    formula, or (points) the covered share of the nested site sequences, areal where a regency has no people
+    on demand points."""
     radius = {kind: scenario.kind(kind).radius_km for kind in KINDS}
     grid = reach.combine_kinds(reach.areal_share_curves(dataset.regions, radius, max_total))
-    if model == "points":
-        pointwise = reach.points_share_grid(dataset.points, radius, max_total)
+    if model == "points" and sequences is not None:
+        pointwise = sequences.share_grid(max_total)
         grid = pd.concat([grid[~grid["region_code"].isin(set(pointwise["region_code"]))], pointwise])
         grid = grid.sort_values(["region_code", "n_gerai", "n_kanal"]).reset_index(drop=True)
     return grid
@@ -319,16 +366,43 @@ def build_inputs(dataset: RegionDataset, scenario: Scenario, actuals_csv: str | 
     regions["cost_index"] = regions["cost_index"].fillna(1.0).astype(float)
     existing = existing_outlets(regions, scenario)
     locks = lock_table(regions, scenario, actuals_csv)
-    max_total = _max_totals(regions, existing, locks, scenario)
+    max_total = _max_totals(regions, existing, locks, scenario, dataset.candidate_sites())
     _check_targets_fit(max_total, existing, scenario)
     model = resolve_reach_model(dataset, scenario)
-    grid = reach_grid(dataset, scenario, _grid_extent(regions, max_total, scenario), model)
-    planes, envelope = reach.envelope_planes(_within_caps(grid, max_total))
+    extent = _grid_extent(regions, _max_totals(regions, existing, locks, scenario), scenario)
+    sequences = site_sequences(dataset, scenario, extent, kanal_reference(existing, max_total))
+    grid = reach_grid(dataset, scenario, extent, model, sequences)
+    planes, envelope = reach.envelope_planes(_within_caps(grid, max_total, existing))
     columns = ["region_code", "region_name", "province_code", "province_name", "population",
                "workers_informal", "area_km2", "cost_index"]
     return PlanInputs(
         regions=regions[columns].reset_index(drop=True), workers=yearly_workers(regions, scenario),
         existing=existing, max_total=max_total, locks=locks, grid=grid, planes=planes,
         envelope_overestimate=float((envelope["envelope"] - envelope["share"]).max()),
-        reach_model=model, scenario=scenario,
+        reach_model=model, scenario=scenario, sequences=sequences,
     )
+
+
+def with_kanal_reference(inputs: PlanInputs, reference: dict[str, int]) -> PlanInputs:
+    """The inputs with the kanal sequences of the listed regencies rebuilt after ``reference[code]`` gerai
+    (for example the gerai count a first solve chose), and their reach tables and envelope planes redone.
+
+    Returns ``inputs`` itself when nothing changes (areal model, or every reference already in use).
+    """
+    if inputs.reach_model != "points" or inputs.sequences is None:
+        return inputs
+    current = inputs.sequences.regencies
+    changed = {code: count for code, count in reference.items() if code in current
+               and current[code].population > 0 and current[code].reference != min(count, len(current[code].gerai))}
+    if not changed:
+        return inputs
+    sequences = with_references(inputs.sequences, changed)
+    rows = inputs.grid["region_code"].isin(set(changed))
+    extent = (inputs.grid[rows].groupby("region_code")[["n_gerai", "n_kanal"]].max()
+              .rename(columns={"n_gerai": "gerai", "n_kanal": "kanal"}).reset_index()
+              .melt(id_vars="region_code", var_name="kind", value_name="max_total"))
+    grid = pd.concat([inputs.grid[~rows], sequences.share_grid(extent)])
+    grid = grid.sort_values(["region_code", "n_gerai", "n_kanal"]).reset_index(drop=True)
+    planes, envelope = reach.envelope_planes(_within_caps(grid, inputs.max_total, inputs.existing))
+    return replace(inputs, grid=grid, planes=planes, sequences=sequences,
+                   envelope_overestimate=float((envelope["envelope"] - envelope["share"]).max()))

@@ -7,10 +7,13 @@ Two models, both concave in the number of outlets of each kind:
     with probability a_k / A (a_k = pi d_k^2), so with n_g gerai and n_k kanal the share reached is
     ``1 - exp(-(n_g a_g + n_k a_k) / A)`` (independent Poisson coverage; exact for random placement).
 ``points`` (needs demand points with population)
-    Greedy maximal covering inside the region (sites = the region's points, a site covers the points
-    within d_k, haversine): n_g gerai placed greedily, then n_k kanal greedily on what the gerai leave
-    uncovered. Each kind's greedy curve is concave (coverage is submodular); the two-kind table need not be,
+    The exact population covered by prefixes of two nested greedy site sequences per region (built in
+    :mod:`planner.siting.sequence`: gerai greedy over the sites allowing a gerai, kanal greedy on what the
+    first r gerai leave uncovered), so the sites a plan opens cover exactly the table's value. Each kind's
+    greedy curve is concave (coverage is submodular) at the reference count; the two-kind table need not be,
     and its concave envelope may overestimate it at some counts (measured and reported).
+
+Reach measured from placed sites (:func:`first_reached`) counts each demand point once, across borders.
 
 The model layer uses the curves through the planes of their upper concave envelope (exact at the integer
 counts whenever the combined table is concave, as the areal one always is; otherwise the envelope
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 KINDS = ("gerai", "kanal")
@@ -65,125 +68,65 @@ def _count_table(max_count: pd.DataFrame) -> pd.DataFrame:
     return repeat
 
 
-def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km between points given in degrees (broadcasting)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, float)) for a in (lon1, lat1, lon2, lat2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+def unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Points given in degrees as 3-D unit vectors (a chord between them is monotone in great-circle distance)."""
+    lon, lat = np.radians(np.asarray(lon, float)), np.radians(np.asarray(lat, float))
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
-def greedy_coverage_curve(weights: np.ndarray, covers: np.ndarray, n_max: int) -> np.ndarray:
-    """Covered weight after each greedy pick (the classic 1 - 1/e greedy for maximal covering).
-
-    Parameters
-    ----------
-    weights : numpy.ndarray
-        Demand weights, shape (n_demand,).
-    covers : numpy.ndarray
-        Boolean, shape (n_demand, n_sites): True where a site covers a demand point.
-    n_max : int
-        Number of picks; a pick may repeat a site once everything coverable is covered.
-
-    Returns
-    -------
-    numpy.ndarray
-        Covered weight for 0..n_max sites (non-decreasing, concave).
-    """
-    covered = np.zeros(len(weights), dtype=bool)
-    curve = np.zeros(n_max + 1)
-    for step in range(1, n_max + 1):
-        gains = (covers & ~covered[:, None]).T @ weights
-        best = int(np.argmax(gains)) if gains.size else -1
-        if best < 0 or gains[best] <= 0:  # everything coverable is covered: the curve stays flat
-            curve[step:] = curve[step - 1]
-            break
-        covered |= covers[:, best]
-        curve[step] = curve[step - 1] + gains[best]
-    return curve
+def demand_tree(demand: pd.DataFrame) -> cKDTree:
+    """KD-tree of the demand points' unit vectors (``lon``, ``lat`` in degrees), for :func:`first_reached`."""
+    return cKDTree(unit_vectors(demand["lon"].to_numpy(), demand["lat"].to_numpy()))
 
 
-def _first_then_second(weights: np.ndarray, first: np.ndarray, second: np.ndarray, max_first: int,
-                       max_second: int) -> np.ndarray:
-    table = np.zeros((max_first + 1, max_second + 1))
-    covered = np.zeros(len(weights), dtype=bool)
-    for n_first in range(max_first + 1):
-        if n_first:
-            gains = (first & ~covered[:, None]).T @ weights
-            best = int(np.argmax(gains))
-            if gains[best] > 0:
-                covered = covered | first[:, best]
-        residual = np.where(covered, 0.0, weights)
-        table[n_first] = weights[covered].sum() + greedy_coverage_curve(residual, second, max_second)
-    return table
-
-
-def sequential_greedy_table(weights: np.ndarray, covers: dict[str, np.ndarray], max_gerai: int,
-                            max_kanal: int) -> np.ndarray:
-    """Covered weight for every (n_gerai, n_kanal): the better of two greedy placements, gerai first then
-    kanal on the demand they leave uncovered, or kanal first then gerai (both are real placements, so the
-    table never exceeds what n_gerai gerai and n_kanal kanal can cover).
+def first_reached(demand: pd.DataFrame, placed: pd.DataFrame, radius_km: dict[str, float],
+                  never: int, tree: cKDTree | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The first year each demand point is within reach of an open outlet (sparse KD-tree, per kind).
 
     Parameters
     ----------
-    weights : numpy.ndarray
-        Demand weights (persons), shape (n_demand,).
-    covers : dict
-        Kind -> boolean (n_demand, n_sites) coverage of that kind's radius.
-    max_gerai, max_kanal : int
-        Largest counts to tabulate.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (max_gerai + 1, max_kanal + 1): covered weight.
-    """
-    gerai_first = _first_then_second(weights, covers["gerai"], covers["kanal"], max_gerai, max_kanal)
-    kanal_first = _first_then_second(weights, covers["kanal"], covers["gerai"], max_kanal, max_gerai)
-    return np.maximum(gerai_first, kanal_first.T)
-
-
-def points_share_grid(points: pd.DataFrame, radius_km: dict[str, float], max_count: pd.DataFrame) -> pd.DataFrame:
-    """Share reached for every (n_gerai, n_kanal) per region by the points model (sequential greedy).
-
-    Parameters
-    ----------
-    points : pandas.DataFrame
-        Columns ``region_code``, ``lon``, ``lat`` (degrees), ``population`` (persons).
+    demand : pandas.DataFrame
+        ``region_code``, ``lon``, ``lat`` (degrees).
+    placed : pandas.DataFrame
+        Open outlets: ``region_code``, ``kind``, ``year`` (opened that year, open ever after), ``lon``, ``lat``.
     radius_km : dict
-        Catchment radius per kind, km (haversine distance).
-    max_count : pandas.DataFrame
-        Columns ``region_code``, ``kind``, ``max_total``.
+        Coverage radius per kind, km (great-circle).
+    never : int
+        Year recorded for a point no outlet reaches.
+    tree : scipy.spatial.cKDTree, optional
+        :func:`demand_tree` of ``demand``, when already built.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``region_code``, ``n_gerai``, ``n_kanal``, ``share``; regions without points (or with no
-        people on them) are left out, for the caller to fill from the areal model.
+    any_outlet : numpy.ndarray
+        Per demand point, the first year an outlet of any regency reaches it (each point counted once).
+    own_regency : numpy.ndarray
+        Per demand point, the first year an outlet of its own regency reaches it (what the reach tables model).
+
+    Examples
+    --------
+    >>> demand = pd.DataFrame({"region_code": ["a", "a", "b"], "lon": [0.0, 0.1, 0.2], "lat": [0.0, 0.0, 0.0]})
+    >>> placed = pd.DataFrame({"region_code": ["b"], "kind": ["gerai"], "year": [2015], "lon": [0.15],
+    ...                        "lat": [0.0]})
+    >>> [a.tolist() for a in first_reached(demand, placed, {"gerai": 10.0, "kanal": 5.0}, 9999)]
+    [[9999, 2015, 2015], [9999, 9999, 2015]]
     """
-    caps = max_count.pivot_table(index="region_code", columns="kind", values="max_total", aggfunc="max")
-    columns = {"region_code": [], "n_gerai": [], "n_kanal": [], "share": []}
-    lon_all, lat_all = points["lon"].to_numpy(float), points["lat"].to_numpy(float)
-    people_all = points["population"].to_numpy(float)
-    for code, rows in points.groupby("region_code", sort=True).indices.items():
-        weights = people_all[rows]
-        total = weights.sum()
-        if code not in caps.index or total <= 0:
-            continue
-        lon, lat = lon_all[rows], lat_all[rows]
-        distance = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
-        covers = {kind: distance <= radius_km[kind] for kind in KINDS}
-        max_gerai, max_kanal = int(caps.loc[code, "gerai"]), int(caps.loc[code, "kanal"])
-        table = sequential_greedy_table(weights, covers, max_gerai, max_kanal) / total
-        n_gerai, n_kanal = np.meshgrid(np.arange(max_gerai + 1), np.arange(max_kanal + 1), indexing="ij")
-        columns["region_code"].append(np.full(n_gerai.size, code, dtype=object))
-        columns["n_gerai"].append(n_gerai.ravel())
-        columns["n_kanal"].append(n_kanal.ravel())
-        columns["share"].append(np.minimum(table.ravel(), 1.0))
-    if not columns["share"]:
-        return pd.DataFrame(columns=list(columns))
-    frame = pd.DataFrame({key: np.concatenate(value) for key, value in columns.items()})
-    frame["region_code"] = frame["region_code"].astype(str)
-    return frame
+    any_outlet = np.full(len(demand), never, dtype=np.int64)
+    own_regency = any_outlet.copy()
+    tree = demand_tree(demand) if tree is None else tree
+    region = demand["region_code"].to_numpy()
+    for kind, outlets in placed.groupby("kind", sort=True):
+        chord = 2.0 * np.sin(float(radius_km[kind]) / EARTH_RADIUS_KM / 2.0)
+        found = tree.query_ball_point(unit_vectors(outlets["lon"].to_numpy(), outlets["lat"].to_numpy()), chord)
+        lengths = np.array([len(rows) for rows in found], dtype=np.int64)
+        rows = np.concatenate([np.asarray(r, dtype=np.int64) for r in found]) if lengths.sum() else \
+            np.zeros(0, dtype=np.int64)
+        column = np.repeat(np.arange(len(outlets)), lengths)
+        year = outlets["year"].to_numpy(np.int64)[column]
+        np.minimum.at(any_outlet, rows, year)
+        same = region[rows] == outlets["region_code"].to_numpy()[column]
+        np.minimum.at(own_regency, rows[same], year[same])
+    return any_outlet, own_regency
 
 
 def combine_kinds(curves: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs import PlanInputs
-from planner.reach import share_lookup
+from planner.reach import first_reached, share_lookup
 from planner.scenario import KINDS
 
 
@@ -120,3 +120,87 @@ def evaluate(inputs: PlanInputs, plan: pd.DataFrame) -> dict:
 
 
 
+
+
+def reached_population(demand: pd.DataFrame, first_year: np.ndarray, years: tuple[int, ...]) -> pd.DataFrame:
+    """Population within reach per regency and year, from the first year each demand point is reached.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame
+        ``region_code``, ``population`` (persons).
+    first_year : numpy.ndarray
+        Per demand point, the first year an outlet reaches it (a year before ``years[0]`` counts from the
+        first year; after ``years[-1]``: never).
+    years : tuple of int
+        Plan years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region_code``, ``year``, ``population`` (of the regency's demand points), ``reached`` (persons).
+    """
+    codes, region = np.unique(demand["region_code"].to_numpy(str), return_inverse=True)
+    people = demand["population"].to_numpy(float)
+    step = np.clip(first_year - years[0], 0, None)
+    inside = first_year <= years[-1]
+    reached = np.zeros((len(codes), len(years)))
+    np.add.at(reached, (region[inside], step[inside]), people[inside])
+    reached = reached.cumsum(axis=1)
+    population = np.bincount(region, weights=people, minlength=len(codes))
+    return pd.DataFrame({"region_code": np.repeat(codes, len(years)), "year": np.tile(np.asarray(years), len(codes)),
+                         "population": np.repeat(population, len(years)), "reached": reached.ravel()})
+
+
+def measured_reach(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame) -> dict:
+    """Reach measured from placed sites against all demand (each demand point once, across borders).
+
+    A regency's workers reached in a year = its informal workers x (population within reach of an open outlet
+    of any regency / population of its demand points), capped by the service capacity; a regency without
+    people on demand points keeps the model's figure.
+
+    Parameters
+    ----------
+    inputs : PlanInputs
+        With ``sequences`` (demand points and radii).
+    counts : pandas.DataFrame
+        ``region_code, kind, year, existing, new, cumulative`` of the plan (for the model's fallback).
+    placed : pandas.DataFrame
+        Open outlets (existing included): ``region_code``, ``kind``, ``year``, ``lon``, ``lat``.
+
+    Returns
+    -------
+    dict
+        ``reach`` (as :func:`reach_table`, measured), ``unreached`` (``point_id, region_code, lon, lat,
+        workers_unreached`` in the final year), ``own_regency`` (per demand point, first year an outlet of its
+        own regency reaches it), ``objective`` and ``workers_reached_final`` (persons).
+    """
+    demand, years = inputs.sequences.demand, inputs.years
+    any_outlet, own = first_reached(demand, placed, inputs.sequences.radius_km, years[-1] + 1,
+                                     inputs.sequences.demand_tree)
+    people = reached_population(demand, any_outlet, years)
+    table = reach_table(inputs, counts).merge(people, on=["region_code", "year"], how="left")
+    known = table["population"].fillna(0).to_numpy() > 0
+    share = np.where(known, table["reached"] / table["population"].where(known, 1.0), table["share_reached"])
+    wide = counts.pivot_table(index=["region_code", "year"], columns="kind", values="cumulative", aggfunc="sum")
+    wide = wide.reindex(list(zip(table["region_code"], table["year"], strict=True)))
+    limit = inputs.service_limit(wide["gerai"].to_numpy(), wide["kanal"].to_numpy())
+    table["workers_reached"] = np.minimum(table["workers_informal"] * np.minimum(share, 1.0), limit)
+    table["share_reached"] = table["workers_reached"] / table["workers_informal"].where(
+        table["workers_informal"] > 0, 1.0)
+    reach = table[["region_code", "year", "workers_informal", "share_reached", "workers_reached"]]
+    final = reach[reach["year"] == years[-1]]
+    return {"reach": reach, "unreached": _unreached(inputs, demand, any_outlet, people), "own_regency": own,
+            "objective": objective_value(inputs, reach), "workers_reached_final": float(final["workers_reached"].sum())}
+
+
+def _unreached(inputs: PlanInputs, demand: pd.DataFrame, any_outlet: np.ndarray, people: pd.DataFrame) -> pd.DataFrame:
+    final = inputs.years[-1]
+    beyond = demand[any_outlet > final]
+    per_person = people[people["year"] == final].set_index("region_code")
+    workers = inputs.workers[inputs.workers["year"] == final].set_index("region_code")["workers_informal"]
+    ratio = (workers.reindex(per_person.index) / per_person["population"].where(per_person["population"] > 0))
+    unreached = beyond[["point_id", "region_code", "lon", "lat"]].copy()
+    unreached["workers_unreached"] = beyond["population"].to_numpy(float) * \
+        beyond["region_code"].map(ratio).fillna(0.0).to_numpy(float)
+    return unreached.reset_index(drop=True)

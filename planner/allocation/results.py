@@ -48,8 +48,10 @@ class PlanResult:
     baseline_reach : dict
         Baseline name -> its reach table (for charts).
     sites : pandas.DataFrame or None
-        Site placement (``region_code, site_id, name, lon, lat, kind, year, workers_covered``) when the
-        dataset has points.
+        Site placement (``region_code, site_id, name, lon, lat, kind, year, workers_covered, existing``)
+        when sites were placed: every outlet open by the final year on its candidate site, the existing ones
+        with ``year`` = the year before the plan and ``existing`` True; ``workers_covered`` = informal workers
+        it newly brings within reach of its regency, in opening order.
     unreached : pandas.DataFrame or None
         Where the informal workers beyond reach live in the final plan year, measured from the placed sites:
         one row per demand point not within reach of any open outlet (``point_id, region_code, lon, lat,

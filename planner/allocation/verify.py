@@ -5,13 +5,16 @@ Used after every solve (a violated check is a bug and stops the run) and by the 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from planner.allocation.evaluate import budget_breaches, spend_table
+from planner.allocation.evaluate import budget_breaches, reached_population, spend_table
 from planner.inputs import PlanInputs
+from planner.reach import share_lookup
 from planner.scenario import KINDS
 
 SHARE_TOLERANCE = 1e-6
+RECONCILE_TOLERANCE = 1e-3  # fraction of a regency's people: placed sites vs the reach table (0.1 %)
 
 
 def _targets(inputs: PlanInputs, counts: pd.DataFrame) -> list[str]:
@@ -109,3 +112,52 @@ def verify_plan(inputs: PlanInputs, counts: pd.DataFrame, reach: pd.DataFrame) -
     """
     return (_targets(inputs, counts) + _budgets(inputs, counts) + _rollout_and_caps(inputs, counts)
             + _locks(inputs, counts) + _floors_and_kanal_rule(inputs, counts) + _reach(inputs, counts, reach))
+
+
+def _site_rules(inputs: PlanInputs, placed: pd.DataFrame) -> list[str]:
+    """At most one outlet of each kind per site, only where the site allows that kind."""
+    problems = [f"site {row.site_id}: more than one {row.kind}"
+                for row in placed[placed.duplicated(["site_id", "kind"])].itertuples()]
+    allows = inputs.sequences.sites.set_index("site_id")[[f"allows_{kind}" for kind in KINDS]]
+    for kind in KINDS:
+        rows = placed[placed["kind"] == kind]
+        ok = allows[f"allows_{kind}"].reindex(rows["site_id"]).fillna(False).to_numpy(bool)
+        problems += [f"site {site}: a {kind} where the site does not allow one" for site in rows.loc[~ok, "site_id"]]
+    return problems
+
+
+def verify_sites(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame, own_regency: np.ndarray
+                 ) -> list[str]:
+    """The placed sites obey the site rules and cover, in their regency, what the reach table promised.
+
+    Parameters
+    ----------
+    inputs : PlanInputs
+        With ``sequences``.
+    counts : pandas.DataFrame
+        ``region_code, kind, year, existing, new, cumulative`` of the plan.
+    placed : pandas.DataFrame
+        Outlets placed (existing included): ``region_code``, ``site_id``, ``kind``, ``year``.
+    own_regency : numpy.ndarray
+        Per demand point of ``inputs.sequences.demand``, the first year an outlet of its own regency placed in
+        ``placed`` reaches it (``planner.reach.first_reached``).
+
+    Returns
+    -------
+    list of str
+        One line per broken rule; for the points model, one per regency-year whose placed sites cover a
+        population differing from the table's by more than ``RECONCILE_TOLERANCE`` of the regency's people.
+    """
+    problems = _site_rules(inputs, placed)
+    if inputs.reach_model != "points":
+        return problems
+    measured = reached_population(inputs.sequences.demand, own_regency, inputs.years)
+    measured = measured[measured["population"] > 0]
+    wide = counts.pivot_table(index=["region_code", "year"], columns="kind", values="cumulative", aggfunc="sum")
+    wide = wide.rename(columns={"gerai": "n_gerai", "kanal": "n_kanal"}).reset_index()
+    table = measured.merge(wide, on=["region_code", "year"])
+    table["promised"] = share_lookup(inputs.grid, table) * table["population"]
+    off = (table["reached"] - table["promised"]).abs() > RECONCILE_TOLERANCE * table["population"]
+    problems += [f"sites {row.region_code} {row.year}: placed sites cover {row.reached:,.0f} people, the reach "
+                 f"table promised {row.promised:,.0f}" for row in table[off].itertuples()]
+    return problems

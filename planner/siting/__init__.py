@@ -9,12 +9,13 @@ One module per phase of the MCLP pipeline, driven by :mod:`planner.siting.mclp`:
 - :mod:`~planner.siting.lp`: the LP relaxation by interior point (bound, duals, basis);
 - :mod:`~planner.siting.branch`: LP branch-and-bound from the root basis;
 - :mod:`~planner.siting.lns`: large-neighbourhood search over regions of sites;
+- :mod:`~planner.siting.sequence`: nested greedy site sequences per regency and their exact reach table;
 - :mod:`~planner.siting.place`: a plan's outlets placed regency by regency and year by year.
 """
 
 from planner.siting.coverage import coverage_from_points, coverage_matrix
 from planner.siting.mclp import HIGHS_OPTIONS, MCLPResult, solve_mclp, solve_mclp_matrix
-from planner.siting.place import place_sites
+from planner.siting.place import place_sequences, place_sites
 from planner.siting.reduce import ALL_LEVERS, Levers
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "MCLPResult",
     "coverage_from_points",
     "coverage_matrix",
+    "place_sequences",
     "place_sites",
     "solve_mclp",
     "solve_mclp_matrix",

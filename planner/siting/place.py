@@ -1,4 +1,8 @@
-"""Place the outlets an allocation decided (counts per regency, kind and year) on demand points (no PuLP here).
+"""Place the outlets an allocation decided (counts per regency, kind and year) on sites (no PuLP here).
+
+:func:`place_sequences` (what ``planner run`` uses) opens the prefixes of each regency's nested greedy site
+sequences (:mod:`planner.siting.sequence`), so the sites cover exactly what the points model's reach table
+promised. :func:`place_sites`, below, solves an MCLP per regency and year instead:
 
 Per regency (a site covers only demand of its own regency), year by year (sites opened earlier stay open:
 they are the MCLP's ``existing`` sites), kind by kind in the order gerai, then kanal (then any other kind,
@@ -19,6 +23,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.siting.coverage import EARTH_RADIUS_KM, coverage_from_points
 from planner.siting.mclp import solve_mclp
+from planner.siting.sequence import RegencySequence, SiteSequences
 
 KIND_ORDER = ("gerai", "kanal")
 POINT_COLUMNS = ("point_id", "region_code", "name", "lon", "lat", "population")
@@ -296,3 +301,83 @@ def place_sites(points: pd.DataFrame, counts: pd.DataFrame, radius_km: dict[str,
     result.attrs["solves"] = pd.DataFrame(solves, columns=["region_code", "kind", "year", "p", "status", "gap",
                                                            "objective"])
     return result
+
+
+def _openings(sequence: RegencySequence, counts: pd.DataFrame, first_year: int) -> list[tuple[str, int, int, bool]]:
+    """(kind, position in the kind's sequence, year, existing) of every outlet opened along the count path,
+    in opening order: the existing outlets first, then year by year gerai before kanal."""
+    stages: dict[int, dict[str, int]] = {}
+    existing = {}
+    for row in counts.itertuples(index=False):
+        stages.setdefault(int(row.year), {})[row.kind] = int(row.cumulative)
+        existing[row.kind] = int(row.existing)
+    opened = {kind: 0 for kind in KIND_ORDER}
+    rows = []
+    path = [(first_year - 1, existing), *sorted(stages.items())]
+    for year, targets in path:
+        for kind in KIND_ORDER:
+            order = getattr(sequence, kind)
+            stop = min(int(targets.get(kind, opened[kind])), len(order))
+            rows += [(kind, position, year, year < first_year) for position in range(opened[kind], stop)]
+            opened[kind] = max(opened[kind], stop)
+    return rows
+
+
+def _credit(sequence: RegencySequence, openings: list[tuple[str, int, int, bool]]) -> np.ndarray:
+    """Population newly covered by each opening, in opening order (each demand point credited once)."""
+    rank = {kind: np.full(len(getattr(sequence, kind)) + 1, len(openings)) for kind in KIND_ORDER}
+    for position, (kind, index, _, _) in enumerate(openings):
+        rank[kind][index] = position
+    first = np.minimum(rank["gerai"][sequence.first_gerai], rank["kanal"][sequence.first_kanal])
+    reached = first < len(openings)
+    return np.bincount(first[reached], weights=sequence.people[reached], minlength=len(openings))
+
+
+def place_sequences(sequences: SiteSequences, counts: pd.DataFrame,
+                    workers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open the prefixes of each regency's site sequences that a plan's counts ask for, year by year.
+
+    Year t opens ``G[g(t-1):g(t)]`` and ``K[k(t-1):k(t)]`` of the regency's gerai and kanal sequences
+    (``planner.siting.sequence``); the outlets open before the first year are the first ``existing`` of each.
+    The sites opened for counts (g, k) therefore cover, in their regency, exactly the reach table's value.
+    Counts beyond a sequence (more outlets than sites allowing the kind) open nothing more.
+
+    Parameters
+    ----------
+    sequences : planner.siting.sequence.SiteSequences
+        Site sequences of every regency.
+    counts : pandas.DataFrame
+        ``region_code``, ``kind``, ``year``, ``existing``, ``new``, ``cumulative`` for every region, kind and year.
+    workers : pandas.DataFrame, optional
+        ``region_code``, ``year``, ``workers_informal`` (persons): to express ``workers_covered`` in workers
+        (population covered x workers / population of the regency); population when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region_code``, ``site_id``, ``name``, ``lon``, ``lat``, ``kind``, ``year``, ``workers_covered``,
+        ``existing`` (True for the outlets open before the first year, whose ``year`` is the year before).
+        ``workers_covered`` is what the outlet newly covers in its regency in opening order (existing first,
+        then year by year gerai before kanal, each in sequence order).
+    """
+    first_year = int(counts["year"].min())
+    factor = {}
+    if workers is not None:
+        factor = workers.set_index(["region_code", "year"])["workers_informal"].to_dict()
+    rows = []
+    for code, region_counts in counts.groupby("region_code", sort=True):
+        sequence = sequences.regencies.get(code)
+        if sequence is None:
+            continue
+        openings = _openings(sequence, region_counts, first_year)
+        credit = _credit(sequence, openings)
+        for (kind, index, year, existing), people in zip(openings, credit, strict=True):
+            scale = 1.0
+            if workers is not None and sequence.population > 0:
+                scale = factor.get((code, max(year, first_year)), 0.0) / sequence.population
+            rows.append((code, int(getattr(sequence, kind)[index]), kind, year, people * scale, existing))
+    frame = pd.DataFrame(rows, columns=["region_code", "row", "kind", "year", "workers_covered", "existing"])
+    site = sequences.sites.iloc[frame["row"].to_numpy()]
+    frame = frame.assign(site_id=site["site_id"].to_numpy(), name=site["name"].to_numpy(),
+                         lon=site["lon"].to_numpy(float), lat=site["lat"].to_numpy(float))
+    return frame[[*OUTPUT_COLUMNS, "existing"]].astype({"year": np.int64, "workers_covered": float})
