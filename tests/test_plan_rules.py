@@ -42,12 +42,18 @@ def test_the_budget_counts_opex_of_every_open_outlet():
 
 
 def test_unspent_budget_carries_over_when_allowed():
+    # capex 1 bn, budgets 1.5 bn a year, up to 3 gerai. Without carry-over each year affords one gerai
+    # (0.5 bn of 2014 lapses): 2 in all. With carry-over 2014's unspent 0.5 bn joins 2015's 1.5 bn: 2015
+    # opens two, spending 2 bn, more than its own budget.
     dataset = tiny_dataset([100_000, 80_000, 60_000])
-    strict = plan(dataset, tiny_scenario(**{"gerai.target": 3, "budget_idr": [1.5e9, 2e9]}))
-    carried = plan(dataset, tiny_scenario(**{"gerai.target": 3, "budget_idr": [1.5e9, 2e9],
-                                             "budget_carry_over": True}))
-    assert opened_in(strict, 2015) == 2  # 0.5 bn left unused in 2014, 2 bn in 2015
-    assert opened_in(carried, 2015) == 2 and carried.budget["spend"].sum() == pytest.approx(3e9)
+    changes = {"gerai.target": 3, "gerai.target_mode": "at_most", "budget_idr": [1.5e9, 1.5e9]}
+    strict = plan(dataset, tiny_scenario(**changes))
+    carried = plan(dataset, tiny_scenario(**changes, budget_carry_over=True))
+    assert (opened_in(strict, 2014), opened_in(strict, 2015)) == (1, 1)
+    assert (opened_in(carried, 2014), opened_in(carried, 2015)) == (1, 2)
+    spend = carried.budget.set_index("year")["spend"]
+    assert spend[2015] == pytest.approx(2e9)  # 0.5 bn above 2015's own budget: 2014's unspent money
+    assert carried.status == strict.status == "optimal"
 
 
 def test_exact_target_opens_exactly_the_target_and_at_most_can_open_fewer():
