@@ -225,6 +225,50 @@ def test_each_lever_off_gives_the_same_optimum(instance, lever):
     assert result.objective == pytest.approx(exact)
 
 
+def _lever_instance() -> tuple[np.ndarray, np.ndarray]:
+    """40 points, 14 sites, p = 4: greedy + swap finds 543, the subgradient's plan 558, the optimum is 561 and
+    the Lagrangian bound (562.67) does not prove it, so the LP, the branch-and-bound and fixing all have work."""
+    rng = np.random.default_rng(6)
+    cover = rng.random((40, 14)) < 0.15
+    return rng.integers(1, 60, 40).astype(float), cover
+
+
+def _with_large_levers(weights: np.ndarray, cover: np.ndarray, p: int, levers: Levers) -> MCLPResult:
+    """Solve with the phases of large instances (``SMALL_SITES`` patched where ``mclp`` reads it)."""
+    from unittest import mock
+
+    import planner.siting.mclp
+
+    with mock.patch.object(planner.siting.mclp, "SMALL_SITES", 0):
+        return solve_mclp_matrix(weights, sp.csr_matrix(cover), p, np.zeros(0, dtype=np.int64), SolverOptions(),
+                                 levers)
+
+
+def test_the_bound_lever_bounds_the_optimum_and_fixes_sites_before_the_mip():
+    weights, cover = _lever_instance()
+    optimum = brute_force_mclp(weights, cover, 4)
+    on = _with_large_levers(weights, cover, 4, Levers(branch=False))
+    assert on.status == "optimal" and on.objective == optimum == 561.0
+    assert optimum <= on.stats["lagrangian_bound"] < on.stats["greedy_swap_value"] + 20
+    assert on.stats["lagrangian_steps"] > 0 and on.stats["lp_bound"] >= optimum
+    assert on.stats["fixed_closed"] > 0 and on.stats["mip_sites"] == 14 - on.stats["fixed_closed"]
+    off = _with_large_levers(weights, cover, 4, Levers(bound=False, branch=False))
+    assert off.objective == optimum and not {"lagrangian_bound", "fixed_closed"} & set(off.stats)
+    assert off.stats["mip_sites"] == 14
+
+
+def test_the_branch_lever_proves_the_optimum_without_the_mip():
+    weights, cover = _lever_instance()
+    optimum = brute_force_mclp(weights, cover, 4)
+    on = _with_large_levers(weights, cover, 4, Levers())
+    assert on.stats["lagrangian_value"] < optimum  # the plan before the search is not optimal
+    assert on.stats["branch_finished"] and on.stats["branch_nodes"] > 1 and on.stats["branch_value"] == optimum
+    assert "mip_seconds" not in on.stats
+    assert on.status == "optimal" and on.gap == 0.0 and on.objective == optimum
+    off = _with_large_levers(weights, cover, 4, Levers(branch=False))
+    assert "branch_nodes" not in off.stats and "mip_seconds" in off.stats and off.objective == optimum
+
+
 def test_cbc_gives_the_same_optimum():
     rng = np.random.default_rng(3)
     cover = rng.random((30, 12)) < 0.2
