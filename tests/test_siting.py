@@ -19,6 +19,7 @@ from planner.siting import (
     solve_mclp,
     solve_mclp_matrix,
 )
+from planner.siting.heuristic import greedy_curve
 from planner.solve import SolverOptions
 
 # Five demand points, three sites. Site A covers demand {0, 1}, B covers {1, 2, 3}, C covers {3, 4}.
@@ -460,3 +461,14 @@ def test_lagrangian_bound_and_local_search_keep_the_optimum(instance):
         result = solve_mclp(weights, p, coverage=cover, existing=existing)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(brute_force_mclp(weights, cover, p, existing))
+
+
+def test_the_greedy_curve_adds_the_best_site_each_step_and_stays_flat_once_all_is_covered():
+    # A covers {0, 1}, B covers {1, 2, 3}, C covers {3, 4}; weights 5, 1, 2, 4, 3.
+    cover = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=bool))
+    weights = np.array([5.0, 1.0, 2.0, 4.0, 3.0])
+    picks, curve = greedy_curve(cover, weights, 5)
+    assert picks.tolist() == [1, 0, 2]  # B (7), then A (+5), then C (+3)
+    assert curve.tolist() == [0.0, 7.0, 12.0, 15.0, 15.0, 15.0]
+    picks, curve = greedy_curve(cover, weights, 2, opened=np.array([2]))  # C open: A adds 6, then B 2
+    assert picks.tolist() == [0, 1] and curve.tolist() == [0.0, 6.0, 8.0]

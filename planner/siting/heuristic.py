@@ -1,7 +1,8 @@
 """Greedy + 1-opt interchange (swap) plan for the MCLP, used as the solver's starting plan (no PuLP here).
 
-Greedy opens, p times, the site with the largest weight of not-yet-covered demand. The swap phase then tries,
-for each open site j in turn, the best closed site k to open instead (fast interchange: all k are scored at
+:func:`greedy_curve` is the one greedy covering of the package, also for reach curves (covered weight after
+each pick). Greedy opens, p times, the site with the largest weight of not-yet-covered demand. The swap phase
+then tries, for each open site j in turn, the best closed site k to open instead (fast interchange: all k are scored at
 once with one sparse product restricted to the demand only j covers), and applies it when it gains; it stops
 after a full round without gain or at its time limit.
 """
@@ -14,6 +15,34 @@ import numpy as np
 import scipy.sparse as sp
 
 _EPS = 1e-9
+
+
+def _greedy(matrix: sp.csr_matrix, weights: np.ndarray, picks: int, opened: np.ndarray | None,
+            stop_when_flat: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Column positions in the order opened (``opened`` first) and the weight each pick newly covers."""
+    rows = sp.csr_matrix(matrix, dtype=float)
+    columns = sp.csc_matrix(rows)
+    opened = np.zeros(0, dtype=np.int64) if opened is None else np.asarray(opened, dtype=np.int64)
+    covered = np.zeros(matrix.shape[0], dtype=bool)
+    covered[columns[:, opened].indices] = True
+    gain = rows.T @ np.where(covered, 0.0, weights)
+    chosen = np.zeros(matrix.shape[1], dtype=bool)
+    chosen[opened] = True
+    order, gains = list(opened), []
+    for _ in range(picks):
+        score = np.where(chosen, -np.inf, gain)
+        j = int(np.argmax(score)) if score.size else -1
+        if j < 0 or (stop_when_flat and not score[j] > 0):
+            break
+        order.append(j)
+        gains.append(float(score[j]))
+        chosen[j] = True
+        fresh = columns.indices[columns.indptr[j]:columns.indptr[j + 1]]
+        fresh = fresh[~covered[fresh]]
+        covered[fresh] = True
+        if len(fresh):
+            gain -= rows[fresh].T @ weights[fresh]
+    return np.array(order, dtype=np.int64), np.array(gains, dtype=float)
 
 
 def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int, opened: np.ndarray | None = None) -> np.ndarray:
@@ -35,26 +64,46 @@ def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int, opened: np.ndarra
     numpy.ndarray
         Column positions in the order opened.
     """
-    rows = sp.csr_matrix(matrix, dtype=float)
-    columns = sp.csc_matrix(rows)
-    opened = np.zeros(0, dtype=np.int64) if opened is None else np.asarray(opened, dtype=np.int64)
-    covered = np.zeros(matrix.shape[0], dtype=bool)
-    covered[columns[:, opened].indices] = True
-    gain = rows.T @ np.where(covered, 0.0, weights)
-    chosen = np.zeros(matrix.shape[1], dtype=bool)
-    chosen[opened] = True
-    order = list(opened)
-    for _ in range(p - len(opened)):
-        score = np.where(chosen, -np.inf, gain)
-        j = int(np.argmax(score))
-        order.append(j)
-        chosen[j] = True
-        fresh = columns.indices[columns.indptr[j]:columns.indptr[j + 1]]
-        fresh = fresh[~covered[fresh]]
-        covered[fresh] = True
-        if len(fresh):
-            gain -= rows[fresh].T @ weights[fresh]
-    return np.array(order, dtype=np.int64)
+    n_opened = 0 if opened is None else len(opened)
+    return _greedy(matrix, weights, p - n_opened, opened, stop_when_flat=False)[0]
+
+
+def greedy_curve(matrix: sp.csr_matrix, weights: np.ndarray, n: int, opened: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Covered weight after each of ``n`` greedy picks (the classic 1 - 1/e greedy for maximal covering).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix
+        Boolean demand x sites coverage (CSR or anything scipy converts; dense arrays via
+        ``scipy.sparse.csr_matrix(covers)``).
+    weights : numpy.ndarray
+        Demand weights (>= 0), e.g. persons.
+    n : int
+        Number of picks after ``opened``.
+    opened : numpy.ndarray, optional
+        Column positions already open: their demand counts as covered before the first pick.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The picked column positions (at most ``n``: picking stops when no site adds weight) and the newly
+        covered weight for 0..n picks, cumulated: ``curve[k]`` is the weight the first k picks add to what
+        ``opened`` covers (non-decreasing, concave, flat once nothing more can be covered).
+
+    Examples
+    --------
+    >>> cover = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1], [0, 1]], dtype=bool))
+    >>> picks, curve = greedy_curve(cover, np.array([5.0, 1.0, 2.0, 4.0]), 3)
+    >>> picks.tolist(), curve.tolist()
+    ([1, 0], [0.0, 7.0, 12.0, 12.0])
+    """
+    n_opened = 0 if opened is None else len(opened)
+    order, gains = _greedy(matrix, weights, n, opened, stop_when_flat=True)
+    curve = np.zeros(n + 1)
+    curve[1:len(gains) + 1] = np.cumsum(gains)
+    curve[len(gains) + 1:] = curve[len(gains)]
+    return order[n_opened:], curve
 
 
 def _counts(columns: sp.csc_matrix, chosen: np.ndarray) -> np.ndarray:
