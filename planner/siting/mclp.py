@@ -20,7 +20,11 @@ and reduced-cost fixing of sites), and an LP branch-and-bound (:mod:`planner.sit
 basis within a share of the time. When that search is unfinished, a small MIP over the LP's neighbourhood and
 an iterated local search improve its best plan, sites are fixed, and the MIP is solved by
 :func:`planner.solve.solve` with the best plan as its start. Status and gap come from the solver's bound (or
-the Lagrangian or branch-and-bound bound, if tighter).
+the Lagrangian or branch-and-bound bound, if tighter), by :func:`planner.solve.status_and_gap`.
+
+The phases before the MIP are the ordered list :data:`PHASES` (greedy swap, subgradient bound, LP bound,
+branch-and-bound, LP neighbourhood, full cover, local search, region search); the model itself is written
+once in :mod:`planner.siting.formulation`.
 
 Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`solve_mclp_matrix`.
 """
