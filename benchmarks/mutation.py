@@ -97,17 +97,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("tests", nargs="+", help="test files that guard it")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant (180)")
+    parser.add_argument("--only", help="comma-separated mutant numbers (e.g. the last run's survivors)")
     args = parser.parse_args(argv)
     count = len(_sites(ast.parse((REPO / args.module).read_text(encoding="utf-8"))))
+    chosen = [int(i) for i in args.only.split(",")] if args.only else list(range(count))
     began = time.perf_counter()
-    print(f"{args.module}: {count} mutants, tests {' '.join(args.tests)}", flush=True)
+    print(f"{args.module}: {count} mutants, {len(chosen)} run, tests {' '.join(args.tests)}", flush=True)
     with ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(lambda i: _run(args.module, args.tests, i, args.timeout), range(count)))
+        results = list(pool.map(lambda i: _run(args.module, args.tests, i, args.timeout), chosen))
     for index, line, what, verdict in results:
         if verdict != "killed":
             print(f"{verdict:8} #{index:3} line {line:4}: {what}")
     killed = sum(verdict == "killed" for *_, verdict in results)
-    print(f"{killed} of {count} killed in {time.perf_counter() - began:.0f} s", flush=True)
+    print(f"{killed} of {len(chosen)} killed in {time.perf_counter() - began:.0f} s", flush=True)
     return 0
 
 
