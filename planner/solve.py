@@ -5,7 +5,11 @@ starting plan can be handed over, and the proven dual bound and relative gap com
 not from PuLP's label. CBC (bundled with PuLP) is the fallback; its bound is read from its log.
 
 Status vocabulary (lower case everywhere): ``optimal`` (proven within the requested gap), ``feasible`` (a plan
-whose proven gap is above the requested gap, e.g. time limit), ``infeasible``, ``unbounded``, ``no_solution``.
+whose proven gap is above the requested gap, e.g. time limit), ``infeasible``, ``unbounded``, ``no_solution``,
+and, only when HiGHS cannot tell the two apart even without presolve, ``infeasible_or_unbounded``.
+
+The rules every layer shares live here: :func:`relative_gap`, :func:`status_and_gap` (one tolerance,
+``GAP_TOLERANCE``) and :class:`Deadline` (seconds left, shares of them, time-limited solver options).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from planner import pulp_compat
 from planner.errors import InputError, SolverError
 
 SOLVERS = ("highs", "cbc")
+#: Slack on the requested gap when deciding "optimal" (the solvers' own gap arithmetic rounds), a fraction.
+GAP_TOLERANCE = 1e-9
 
 #: A separator looks at a solution (variable name -> value; ``integral`` tells whether it is a MIP plan),
 #: adds the rows it violates to the PuLP problem and returns their names, plus (for a MIP plan) a repaired
@@ -174,11 +180,89 @@ def _rows(problem: pulp.LpProblem, names: list[str], position: dict[str, int]):
     return names, lower, upper, starts, index, value
 
 
-def relative_gap(objective: float | None, bound: float | None) -> float | None:
-    """Relative gap |bound - objective| / max(|objective|, 1e-9), or None when either is missing."""
+def relative_gap(objective: float | None, bound: float | None, maximize: bool = True) -> float | None:
+    """Proven relative gap of a plan, a fraction.
+
+    ``(bound - objective) / max(|objective|, 1e-9)`` for a maximisation (``objective - bound`` for a
+    minimisation), clamped at 0: a bound a rounding error on the wrong side of the plan proves it. None when
+    either is missing or the bound is not finite.
+
+    Examples
+    --------
+    >>> relative_gap(98.0, 100.0), relative_gap(100.0, 99.9999), relative_gap(5.0, None)
+    (0.02040816326530612, 0.0, None)
+    """
     if objective is None or bound is None or not math.isfinite(bound):
         return None
-    return abs(bound - objective) / max(abs(objective), 1e-9)
+    distance = bound - objective if maximize else objective - bound
+    return max(distance, 0.0) / max(abs(objective), 1e-9)
+
+
+def status_and_gap(objective: float, bound: float | None, requested_gap: float, *, solver_optimal: bool = False,
+                   maximize: bool = True) -> tuple[str, float | None]:
+    """The one rule for ``optimal`` versus ``feasible``, and the gap reported with it.
+
+    A plan is ``optimal`` when its proven gap (:func:`relative_gap`) is within ``requested_gap`` plus
+    ``GAP_TOLERANCE``. Without a finite bound it is ``optimal`` (gap 0.0) only when the solver proved it
+    (``solver_optimal``), else ``feasible`` with an unknown gap (None).
+
+    Examples
+    --------
+    >>> status_and_gap(99.95, 100.0, 0.001), status_and_gap(90.0, 100.0, 0.001)[0]
+    (('optimal', 0.0005002501250625312), 'feasible')
+    """
+    gap = relative_gap(objective, bound, maximize)
+    if gap is None:
+        return ("optimal", 0.0) if solver_optimal else ("feasible", None)
+    return ("optimal" if gap <= requested_gap + GAP_TOLERANCE else "feasible"), gap
+
+
+class Deadline:
+    """A wall-clock deadline shared by the phases of one call, and the time limits it hands out.
+
+    Parameters
+    ----------
+    seconds : float or None
+        Seconds from now; None = no deadline.
+    floor : float
+        Fewest seconds ever handed out (a phase that starts late still gets this much); the deadline counts
+        as passed once no more than this is left.
+
+    Examples
+    --------
+    >>> deadline = Deadline(60.0)
+    >>> 59 < deadline.left() <= 60, 5.9 < deadline.share(0.1, cap=30.0) <= 6.0, Deadline(None).share(0.1, 30.0)
+    (True, True, 30.0)
+    """
+
+    def __init__(self, seconds: float | None, floor: float = 0.01) -> None:
+        self.end = None if seconds is None else time.perf_counter() + float(seconds)
+        self.floor = floor
+
+    def left(self) -> float | None:
+        """Seconds left, at least ``floor``; None without a deadline."""
+        if self.end is None:
+            return None
+        return max(self.end - time.perf_counter(), self.floor)
+
+    def passed(self) -> bool:
+        """True when no more than ``floor`` seconds are left."""
+        return self.end is not None and self.end - time.perf_counter() <= self.floor
+
+    def share(self, fraction: float, cap: float) -> float:
+        """``fraction`` of the seconds left, at least ``floor`` and at most ``cap`` seconds (``cap`` without a
+        deadline)."""
+        if self.end is None:
+            return cap
+        return min(cap, max(fraction * (self.end - time.perf_counter()), self.floor))
+
+    def part(self, fraction: float, cap: float) -> Deadline:
+        """A deadline :meth:`share` seconds from now, with the same floor."""
+        return Deadline(self.share(fraction, cap), self.floor)
+
+    def limit(self, options: SolverOptions) -> SolverOptions:
+        """A copy of ``options`` with the seconds left as its time limit (None without a deadline)."""
+        return options.with_(time_limit=self.left())
 
 
 def _highs_model(arrays: _Arrays, relax: bool):
@@ -213,11 +297,7 @@ def _solve_highs(arrays: _Arrays, options: SolverOptions, start: dict[str, float
     if options.time_limit is not None:
         highs.setOptionValue("time_limit", float(options.time_limit))
     highs.passModel(_highs_model(arrays, relax))
-    if start:
-        position = {name: j for j, name in enumerate(arrays.names)}
-        known = [(position[name], value) for name, value in start.items() if name in position]
-        cols = np.array([j for j, _ in known], dtype=np.int32)
-        highs.setSolution(len(cols), cols, np.array([v for _, v in known], dtype=float))
+    _set_start(highs, arrays, start)
     _run(highs)
     seconds = time.perf_counter() - began
     return _highs_outcome(highs, arrays, options, relax, seconds)
@@ -248,12 +328,6 @@ def _run(highs) -> None:
 def _trace(message: str) -> None:
     if os.environ.get("PLANNER_TRACE"):
         print(message, flush=True)
-
-
-def _remaining(options: SolverOptions, began: float) -> float | None:
-    if options.time_limit is None:
-        return None
-    return max(options.time_limit - (time.perf_counter() - began), 0.01)
 
 
 def _values(highs, arrays: _Arrays) -> dict[str, float]:
@@ -355,6 +429,7 @@ def _environment_options(highs) -> None:
 
 
 def _set_start(highs, arrays: _Arrays, start: dict[str, float] | None) -> None:
+    """Hand HiGHS a starting plan (variable name -> value; names the model lacks are ignored)."""
     if not start:
         return
     position = {name: j for j, name in enumerate(arrays.names)}
@@ -392,12 +467,13 @@ def _lp_cut_loop(problem: pulp.LpProblem, options: SolverOptions, separate: Sepa
     import highspy
 
     began = time.perf_counter()
+    deadline = Deadline(options.time_limit)
     arrays = _arrays(problem)
     highs = _new_highs(options)
     highs.passModel(_highs_model(arrays, relax=True))
     for rounds in range(1, max_rounds + 1):
-        if options.time_limit is not None:
-            highs.setOptionValue("time_limit", _remaining(options, began))
+        if deadline.end is not None:
+            highs.setOptionValue("time_limit", deadline.left())
         ran = time.perf_counter()
         _run_lp(highs)
         ran = time.perf_counter() - ran
@@ -422,6 +498,7 @@ def _mip_rounds(problem: pulp.LpProblem, options: SolverOptions, start: dict[str
     the repaired plan, until it accepts one. Every round's model is a relaxation of the full model, so
     its dual bound is valid for the full model."""
     began = time.perf_counter()
+    deadline = Deadline(options.time_limit)
     arrays = _arrays(problem)
     highs = _new_highs(options)
     if target is not None:
@@ -430,8 +507,8 @@ def _mip_rounds(problem: pulp.LpProblem, options: SolverOptions, start: dict[str
     outcome = None
     for rounds in range(1, max_rounds + 1):
         _set_start(highs, arrays, start)
-        if options.time_limit is not None:
-            highs.setOptionValue("time_limit", _remaining(options, began))
+        if deadline.end is not None:
+            highs.setOptionValue("time_limit", deadline.left())
         _run(highs)
         outcome = _highs_outcome(highs, arrays, options, False, time.perf_counter() - began)
         if not outcome.has_solution:
@@ -439,7 +516,7 @@ def _mip_rounds(problem: pulp.LpProblem, options: SolverOptions, start: dict[str
         added, start = separate(dict(outcome.values), True)
         _trace(f"MIP round {rounds}: {outcome.status} objective {outcome.objective:.8g} bound "
                f"{outcome.bound:.8g}, {len(added)} rows added, {time.perf_counter() - began:.2f} s")
-        if not added or (options.time_limit is not None and _remaining(options, began) <= 0.01):
+        if not added or deadline.passed():
             break
         _add_rows(highs, problem, arrays, added)
     assert outcome is not None
@@ -450,29 +527,39 @@ def _highs_outcome(highs, arrays: _Arrays, options: SolverOptions, relax: bool, 
     import highspy
 
     model_status = highs.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        model_status = _tell_unbounded_from_infeasible(highs)
+    no_plan = {highspy.HighsModelStatus.kInfeasible: "infeasible", highspy.HighsModelStatus.kUnbounded: "unbounded",
+               highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible_or_unbounded"}
+    if model_status in no_plan:
+        return SolveOutcome(no_plan[model_status], None, None, None, "highs", seconds)
     info = highs.getInfo()
-    is_mip = bool(arrays.integer.any()) and not relax
-    has_plan = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    if model_status == highspy.HighsModelStatus.kInfeasible:
-        return SolveOutcome("infeasible", None, None, None, "highs", seconds)
-    if model_status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-        status = "unbounded" if model_status == highspy.HighsModelStatus.kUnbounded else "infeasible"
-        return SolveOutcome(status, None, None, None, "highs", seconds)
-    if not has_plan:
+    if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
         return SolveOutcome("no_solution", None, None, None, "highs", seconds)
     solution = highs.getSolution()
     values = dict(zip(arrays.names, np.asarray(solution.col_value, dtype=float), strict=True))
     objective = float(info.objective_function_value)
-    if is_mip:
+    solved = model_status == highspy.HighsModelStatus.kOptimal
+    duals: dict[str, float] = {}
+    if bool(arrays.integer.any()) and not relax:
         bound = float(info.mip_dual_bound)
-        gap = relative_gap(objective, bound)
-        duals: dict[str, float] = {}
-    else:
-        bound, gap = objective, 0.0
+    else:  # an LP: its objective is its own bound once HiGHS has proven it optimal
+        bound = objective if solved else None
         duals = dict(zip(arrays.row_names, np.asarray(solution.row_dual, dtype=float), strict=True))
-    proven = model_status == highspy.HighsModelStatus.kOptimal and (gap is None or gap <= options.gap + 1e-9)
-    status = "optimal" if proven else "feasible"
+    status, gap = status_and_gap(objective, bound, options.gap, solver_optimal=solved, maximize=arrays.maximize)
     return SolveOutcome(status, objective, bound, gap, "highs", seconds, values, duals)
+
+
+def _tell_unbounded_from_infeasible(highs):
+    """HiGHS's presolve says "unbounded or infeasible" when it cannot tell which; solve again without
+    presolve, which can. Returns the new model status (still ambiguous only if HiGHS cannot tell at all)."""
+    highs.setOptionValue("presolve", "off")
+    highs.clearSolver()
+    try:
+        _run(highs)
+    finally:
+        highs.setOptionValue("presolve", "choose")
+    return highs.getModelStatus()
 
 
 _CBC_RESULT = re.compile(r"Result - (.+)")
@@ -524,9 +611,9 @@ def _cbc_outcome(work: pulp.LpProblem, log: str, options: SolverOptions, seconds
             bound = float(bound_match.group(1))  # CBC prints it in the problem's own sense ("Upper bound" for max)
         except ValueError:
             bound = None
-    gap = relative_gap(objective, bound)
-    proven = "optimal" in result or (gap is not None and gap <= options.gap + 1e-9)
-    return SolveOutcome("optimal" if proven else "feasible", objective, bound, gap, "cbc", seconds, values)
+    status, gap = status_and_gap(objective, bound, options.gap, solver_optimal="optimal" in result,
+                                 maximize=pulp_compat.is_maximize(work))
+    return SolveOutcome(status, objective, bound, gap, "cbc", seconds, values)
 
 
 def _solve_lazy(problem: pulp.LpProblem, options: SolverOptions, start: dict[str, float] | None,
@@ -534,15 +621,14 @@ def _solve_lazy(problem: pulp.LpProblem, options: SolverOptions, start: dict[str
     if options.solver == "highs":
         return _mip_rounds(problem, options, start, separate, max_rounds, target)
     began = time.perf_counter()
+    deadline = Deadline(options.time_limit)
     outcome = None
     for _ in range(max_rounds):  # CBC: re-solve the PuLP problem with the added rows
-        remaining = _remaining(options, began)
-        round_options = options.with_(solver="cbc", time_limit=remaining)
-        outcome = _solve_cbc(problem, round_options, start, False)
+        outcome = _solve_cbc(problem, deadline.limit(options.with_(solver="cbc")), start, False)
         if not outcome.has_solution:
             break
         added, start = separate(dict(outcome.values), True)
-        if not added or (remaining is not None and _remaining(options, began) <= 0.01):
+        if not added or deadline.passed():
             break
     assert outcome is not None
     return SolveOutcome(outcome.status, outcome.objective, outcome.bound, outcome.gap, "cbc",
@@ -614,33 +700,3 @@ def solve(problem: pulp.LpProblem, options: SolverOptions | None = None, *,
             variable.varValue = outcome.values.get(variable.name, 0.0)
     return outcome
 
-
-def solve_fixed_lp(problem: pulp.LpProblem, fixed: dict[str, float], options: SolverOptions | None = None
-                   ) -> SolveOutcome:
-    """Fix the integer variables at ``fixed`` values, solve the remaining LP with HiGHS and return its duals.
-
-    A MILP's row duals are not shadow prices; with the integers fixed at the plan, the LP's duals are the
-    marginal value of each constraint's right-hand side for that plan.
-
-    Parameters
-    ----------
-    problem : pulp.LpProblem
-        The MILP (unchanged).
-    fixed : dict
-        Variable name -> value for (at least) every integer variable.
-    options : SolverOptions, optional
-        Time limit and threads; the solver is always HiGHS (CBC gives no duals through PuLP here).
-
-    Returns
-    -------
-    SolveOutcome
-        LP status, objective and ``duals`` (constraint name -> dual).
-    """
-    options = options or SolverOptions()
-    arrays = _arrays(problem)
-    for j, name in enumerate(arrays.names):
-        if arrays.integer[j]:
-            value = float(round(fixed.get(name, 0.0)))
-            arrays.col_lower[j] = arrays.col_upper[j] = value
-    return _solve_highs(arrays, options.with_(solver="highs", gap=0.0),
-                        None, relax=True)

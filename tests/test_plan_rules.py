@@ -42,12 +42,18 @@ def test_the_budget_counts_opex_of_every_open_outlet():
 
 
 def test_unspent_budget_carries_over_when_allowed():
-    dataset = tiny_dataset([100_000, 80_000, 60_000])
-    strict = plan(dataset, tiny_scenario(**{"gerai.target": 3, "budget_idr": [1.5e9, 2e9]}))
-    carried = plan(dataset, tiny_scenario(**{"gerai.target": 3, "budget_idr": [1.5e9, 2e9],
-                                             "budget_carry_over": True}))
-    assert opened_in(strict, 2015) == 2  # 0.5 bn left unused in 2014, 2 bn in 2015
-    assert opened_in(carried, 2015) == 2 and carried.budget["spend"].sum() == pytest.approx(3e9)
+    # capex 1 bn, budgets 1.5 bn a year, up to 4 gerai. Without carry-over each year affords one gerai
+    # (0.5 bn of 2014 lapses): 2 in all. With carry-over 2014's unspent 0.5 bn joins 2015's 1.5 bn: 2015
+    # opens two, spending 2 bn, more than its own budget, and not three (the carried money is used up).
+    dataset = tiny_dataset([100_000, 80_000, 60_000, 40_000])
+    changes = {"gerai.target": 4, "gerai.target_mode": "at_most", "budget_idr": [1.5e9, 1.5e9]}
+    strict = plan(dataset, tiny_scenario(**changes))
+    carried = plan(dataset, tiny_scenario(**changes, budget_carry_over=True))
+    assert (opened_in(strict, 2014), opened_in(strict, 2015)) == (1, 1)
+    assert (opened_in(carried, 2014), opened_in(carried, 2015)) == (1, 2)
+    spend = carried.budget.set_index("year")["spend"]
+    assert spend[2015] == pytest.approx(2e9)  # 0.5 bn above 2015's own budget: 2014's unspent money
+    assert carried.status == strict.status == "optimal"
 
 
 def test_exact_target_opens_exactly_the_target_and_at_most_can_open_fewer():
@@ -85,6 +91,13 @@ def test_every_province_gets_its_floor_of_gerai():
     assert "12.03" not in {code for code, _ in new_by(without)}
     with_floor = plan(dataset, tiny_scenario(province_min_gerai=1))
     assert ("12.03", 2014) in new_by(with_floor)
+
+
+def test_the_province_floor_counts_the_final_year():
+    # 2014's budget buys the two big regions' gerai; the floor of province 12 is met in 2015.
+    dataset = tiny_dataset([100_000, 90_000, 1_000], provinces=["11", "11", "12"])
+    result = plan(dataset, tiny_scenario(**{"gerai.target": 3, "budget_idr": [2e9, 1e9], "province_min_gerai": 1}))
+    assert new_by(result) == {("11.01", 2014): 1, ("11.02", 2014): 1, ("12.03", 2015): 1}
 
 
 def test_locked_openings_happen_even_where_the_optimiser_would_not_go():
@@ -126,11 +139,33 @@ def test_kanal_only_where_a_gerai_is_open_when_the_rule_is_on():
     assert {code for code, _ in new_by(ruled, "kanal")} <= gerai_regions
 
 
-def test_service_capacity_caps_the_workers_an_outlet_serves():
+@pytest.mark.parametrize("kanal_capacity", [1_000, 0])
+def test_service_capacity_caps_the_workers_an_outlet_serves(kanal_capacity):
+    # One gerai reaches 20.5 % of 100k workers in area but serves at most 5,000 of them. A kanal of capacity
+    # 0 ("unlimited") opened beside it lifts the limit. The model's own objective must agree with the reach
+    # recomputed from the plan (else the model ignored the capacity).
     dataset = tiny_dataset([100_000])
-    result = plan(dataset, tiny_scenario(**{"gerai.target": 1, "gerai.service_capacity_workers": 5_000,
-                                            "kanal.service_capacity_workers": 1_000}))
-    assert result.reach["workers_reached"].max() == pytest.approx(5_000, rel=1e-6)
+    result = plan(dataset, tiny_scenario(**{"gerai.target": 1, "kanal.target": 1 if kanal_capacity == 0 else 0,
+                                            "gerai.service_capacity_workers": 5_000,
+                                            "kanal.service_capacity_workers": kanal_capacity}))
+    if kanal_capacity:
+        assert result.reach["workers_reached"].max() == pytest.approx(5_000, rel=1e-6)
+    else:
+        assert result.reach["workers_reached"].min() > 20_000
+    assert result.summary["objective_model"] == pytest.approx(result.summary["objective"], rel=1e-6)
+    assert result.status == "optimal"
+
+
+@pytest.mark.parametrize(("capex", "opex", "budgets"), [(1e9, 0.0, [2e9, 1e9]), (1e3, 1e9, [2.1e9, 3e9])])
+def test_the_regional_cost_index_multiplies_capex_and_opex(capex, opex, budgets):
+    # Region 1 costs twice as much: 2014's 2 bn buy two gerai in region 2 (33.2k workers reached) rather than
+    # one there and one in region 1 (39.0k at equal cost).
+    dataset = tiny_dataset([100_000, 90_000])
+    dataset.regions["cost_index"] = [2.0, 1.0]
+    result = plan(dataset, tiny_scenario(**{"gerai.capex_idr": capex, "gerai.opex_idr_per_year": opex,
+                                            "budget_idr": budgets}))
+    assert new_by(result) == {("11.02", 2014): 2}
+    assert result.budget["spend"].tolist()[0] == pytest.approx(2e9, rel=1e-6)
 
 
 def test_population_grows_at_the_scenario_rate():

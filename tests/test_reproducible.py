@@ -8,13 +8,15 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
+import numpy
+import pandas as pd
 import pytest
 from conftest import REPO, tiny_dataset, tiny_scenario
 
 from planner.allocation.manifest import comparable_summary
-from planner.allocation.plan import versions
 from planner.cli import main
 from planner.regions import default_dataset_path
 from planner.scenario import scenario_from_dict, write_scenario
@@ -67,7 +69,19 @@ def test_the_manifest_records_input_hashes_scenario_hash_versions_and_seed(tiny_
     manifest = summary["manifest"]
     assert manifest["inputs"] == {str(regions): sha256(regions)}
     assert manifest["scenario_sha256"] == scenario_from_dict(summary["scenario"]).sha256()
-    assert manifest["versions"] == versions() and manifest["seed"] == 7
+    assert manifest["versions"] == installed_versions() and manifest["seed"] == 7
+    assert manifest["versions"]["numpy"] == numpy.__version__ and manifest["versions"]["pandas"] == pd.__version__
+
+
+def installed_versions() -> dict[str, str]:
+    """What the manifest should record, read independently: the interpreter and each distribution's metadata."""
+    found = {"python": ".".join(str(part) for part in sys.version_info[:3])}
+    for package in ("planner", "pulp", "highspy", "numpy", "scipy", "pandas", "geopandas", "shapely"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
 
 
 def test_summary_json_is_strict_json(tiny_files, tmp_path):

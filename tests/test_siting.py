@@ -19,6 +19,7 @@ from planner.siting import (
     solve_mclp,
     solve_mclp_matrix,
 )
+from planner.siting.heuristic import greedy_curve
 from planner.solve import SolverOptions
 
 # Five demand points, three sites. Site A covers demand {0, 1}, B covers {1, 2, 3}, C covers {3, 4}.
@@ -225,6 +226,50 @@ def test_each_lever_off_gives_the_same_optimum(instance, lever):
     assert result.objective == pytest.approx(exact)
 
 
+def _lever_instance() -> tuple[np.ndarray, np.ndarray]:
+    """40 points, 14 sites, p = 4: greedy + swap finds 543, the subgradient's plan 558, the optimum is 561 and
+    the Lagrangian bound (562.67) does not prove it, so the LP, the branch-and-bound and fixing all have work."""
+    rng = np.random.default_rng(6)
+    cover = rng.random((40, 14)) < 0.15
+    return rng.integers(1, 60, 40).astype(float), cover
+
+
+def _with_large_levers(weights: np.ndarray, cover: np.ndarray, p: int, levers: Levers) -> MCLPResult:
+    """Solve with the phases of large instances (``SMALL_SITES`` patched where ``mclp`` reads it)."""
+    from unittest import mock
+
+    import planner.siting.mclp
+
+    with mock.patch.object(planner.siting.mclp, "SMALL_SITES", 0):
+        return solve_mclp_matrix(weights, sp.csr_matrix(cover), p, np.zeros(0, dtype=np.int64), SolverOptions(),
+                                 levers)
+
+
+def test_the_bound_lever_bounds_the_optimum_and_fixes_sites_before_the_mip():
+    weights, cover = _lever_instance()
+    optimum = brute_force_mclp(weights, cover, 4)
+    on = _with_large_levers(weights, cover, 4, Levers(branch=False))
+    assert on.status == "optimal" and on.objective == optimum == 561.0
+    assert optimum <= on.stats["lagrangian_bound"] < on.stats["greedy_swap_value"] + 20
+    assert on.stats["lagrangian_steps"] > 0 and on.stats["lp_bound"] >= optimum
+    assert on.stats["fixed_closed"] > 0 and on.stats["mip_sites"] == 14 - on.stats["fixed_closed"]
+    off = _with_large_levers(weights, cover, 4, Levers(bound=False, branch=False))
+    assert off.objective == optimum and not {"lagrangian_bound", "fixed_closed"} & set(off.stats)
+    assert off.stats["mip_sites"] == 14
+
+
+def test_the_branch_lever_proves_the_optimum_without_the_mip():
+    weights, cover = _lever_instance()
+    optimum = brute_force_mclp(weights, cover, 4)
+    on = _with_large_levers(weights, cover, 4, Levers())
+    assert on.stats["lagrangian_value"] < optimum  # the plan before the search is not optimal
+    assert on.stats["branch_finished"] and on.stats["branch_nodes"] > 1 and on.stats["branch_value"] == optimum
+    assert "mip_seconds" not in on.stats
+    assert on.status == "optimal" and on.gap == 0.0 and on.objective == optimum
+    off = _with_large_levers(weights, cover, 4, Levers(branch=False))
+    assert "branch_nodes" not in off.stats and "mip_seconds" in off.stats and off.objective == optimum
+
+
 def test_cbc_gives_the_same_optimum():
     rng = np.random.default_rng(3)
     cover = rng.random((30, 12)) < 0.2
@@ -416,3 +461,14 @@ def test_lagrangian_bound_and_local_search_keep_the_optimum(instance):
         result = solve_mclp(weights, p, coverage=cover, existing=existing)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(brute_force_mclp(weights, cover, p, existing))
+
+
+def test_the_greedy_curve_adds_the_best_site_each_step_and_stays_flat_once_all_is_covered():
+    # A covers {0, 1}, B covers {1, 2, 3}, C covers {3, 4}; weights 5, 1, 2, 4, 3.
+    cover = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=bool))
+    weights = np.array([5.0, 1.0, 2.0, 4.0, 3.0])
+    picks, curve = greedy_curve(cover, weights, 5)
+    assert picks.tolist() == [1, 0, 2]  # B (7), then A (+5), then C (+3)
+    assert curve.tolist() == [0.0, 7.0, 12.0, 15.0, 15.0, 15.0]
+    picks, curve = greedy_curve(cover, weights, 2, opened=np.array([2]))  # C open: A adds 6, then B 2
+    assert picks.tolist() == [0, 1] and curve.tolist() == [0.0, 6.0, 8.0]

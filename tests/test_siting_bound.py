@@ -75,7 +75,7 @@ def test_row_weighting_finds_a_planted_full_cover():
     weights = rng.integers(1, 10, n_demand).astype(float)
     start = greedy_swap(cover, weights, blocks)
     assert covered_weight(cover, weights, start) < weights.sum()
-    found = cover_all(cover, weights, start, time_budget=30.0)
+    found = cover_all(cover, weights, start, seconds=30.0)
     assert len(found) == blocks
     assert covered_weight(cover, weights, found) == weights.sum()
 
@@ -83,7 +83,7 @@ def test_row_weighting_finds_a_planted_full_cover():
 def test_row_weighting_keeps_the_start_when_nothing_is_better():
     weights, cover = _random(4)
     start = greedy_swap(sp.csr_matrix(cover), weights, 2)
-    found = cover_all(sp.csr_matrix(cover), weights, start, time_budget=0.5)
+    found = cover_all(sp.csr_matrix(cover), weights, start, seconds=0.5)
     assert covered_weight(sp.csr_matrix(cover), weights, found) >= covered_weight(sp.csr_matrix(cover), weights,
                                                                                    start)
 

@@ -18,11 +18,11 @@ from planner.solve import highs_available
 pytestmark = pytest.mark.skipif(not highs_available(), reason="the branch-and-bound needs highspy")
 
 
-def _branch(weights: np.ndarray, cover: np.ndarray, p: int, budget: float = 30.0, constant: float = 0.0):
+def _branch(weights: np.ndarray, cover: np.ndarray, p: int, seconds: float = 30.0, constant: float = 0.0):
     matrix = sp.csr_matrix(cover)
     lp = lp_solution(matrix, weights, p, time_limit=30)
     assert lp is not None
-    return branch_and_bound(matrix, weights, constant, lp, np.arange(p), budget, step=1.0)
+    return branch_and_bound(matrix, weights, constant, lp, np.arange(p), seconds, step=1.0)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,7 +53,7 @@ def test_a_search_stopped_at_once_keeps_the_start_and_an_upper_bound():
     cover = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) <= 1.0
     weights = rng.integers(1, 100, 400).astype(float)
     p = 12
-    stopped = _branch(weights, cover, p, budget=0.0)
+    stopped = _branch(weights, cover, p, seconds=0.0)
     start = covered_weight(sp.csr_matrix(cover), weights, np.arange(p))
     assert not stopped.finished and stopped.nodes == 0
     assert stopped.value == start and stopped.plan.tolist() == list(range(p))

@@ -37,7 +37,7 @@ def test_a_region_is_grown_through_sites_that_share_demand():
     assert set(np.flatnonzero(inside)) == {8, 9, 10, 11, 12}  # two steps either way along the line
 
 
-def test_the_search_never_loses_and_reaches_the_regional_optimum(monkeypatch):
+def test_the_search_keeps_p_distinct_sites_and_improves_a_poor_start(monkeypatch):
     monkeypatch.setattr(siting_lns, "REGION_MIN", 8)
     monkeypatch.setattr(siting_lns, "REGION_SHARE", 0.2)
     rng = np.random.default_rng(4)
@@ -46,7 +46,7 @@ def test_the_search_never_loses_and_reaches_the_regional_optimum(monkeypatch):
     reduced = reduce_problem(weights, _line(n), np.zeros(0, dtype=np.int64), 6)
     start = np.arange(reduced.p)  # six neighbouring sites at one end: a poor plan
     before = covered_weight(reduced.matrix, reduced.weights, start)
-    plan = region_search(reduced, start, _best_region_choice, time_budget=30.0)
+    plan = region_search(reduced, start, _best_region_choice, seconds=30.0)
     after = covered_weight(reduced.matrix, reduced.weights, plan)
     assert len(plan) == reduced.p and len(np.unique(plan)) == reduced.p
     assert after > before

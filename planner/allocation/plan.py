@@ -24,7 +24,7 @@ from planner.model.variables import count_var_name
 from planner.regions import RegionDataset, as_dataset
 from planner.scenario import KINDS, Scenario, load_scenario
 from planner.siting.place import place_sequences
-from planner.solve import SolverOptions, relative_gap
+from planner.solve import SolverOptions, status_and_gap
 
 DEFAULT_TIME_LIMIT = 120.0  # seconds: generous; the default scenario proves 0.1 % in a few seconds
 DEFAULT_GAP = 0.001  # 0.1 %
@@ -302,8 +302,7 @@ def _place(inputs: PlanInputs, counts: pd.DataFrame) -> pd.DataFrame:
 def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSolution, evaluated: dict,
              compared: dict, options: SolverOptions, actuals: str | None) -> dict:
     objective = evaluated["objective"]
-    gap = relative_gap(objective, solution.bound)
-    status = "optimal" if gap is not None and gap <= options.gap + 1e-9 else "feasible"
+    status, gap = status_and_gap(objective, solution.bound, options.gap)
     counts = evaluated["counts"]
     final_year = inputs.years[-1]
     spend = evaluated["spend"]

@@ -27,7 +27,7 @@ from planner.model.constraints import count_table
 from planner.model.reach_cuts import ReachSeparator, planes_at_points
 from planner.model.variables import AllocationModel
 from planner.reach import share_cube
-from planner.solve import SolveOutcome, SolverOptions, relative_gap, solve
+from planner.solve import Deadline, SolveOutcome, SolverOptions, solve, status_and_gap
 
 SEED_STEPS = ((0, 0), (1, 0), (0, 1), (1, 2), (2, 4))
 
@@ -138,28 +138,21 @@ def _restore(saved: list[tuple]) -> None:
         var.lowBound, var.upBound = low, high
 
 
-def _remaining(options: SolverOptions, began: float) -> SolverOptions:
-    if options.time_limit is None:
-        return options
-    left = max(options.time_limit - (time.perf_counter() - began), 0.05)
-    return options.with_(time_limit=left)
+#: Fewest seconds a phase of the allocation solve is given; with less left, the search stops.
+MIN_PHASE_SECONDS = 0.05
 
 
-def _with(options: SolverOptions, **changes) -> SolverOptions:
-    return options.with_(**changes)
-
-
-def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOptions, began: float,
+def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOptions, deadline: Deadline,
             best: SolveOutcome | None, exact: ExactObjective, bound: float | None, phases: list[dict]
             ) -> tuple[SolveOutcome | None, float | None]:
     """Full MIP from the best plan until the exact gap (plan read from the exact table) is within the
     tolerance; where the envelope overestimates the plan, solve again with a tighter model gap."""
     gap = options.gap if best is None else _tightened(options.gap, options.gap, best, exact)
     for attempt in range(3):
-        left = _remaining(options, began)
-        if left.time_limit is not None and left.time_limit <= 0.05:
+        if deadline.passed():
             break
-        mip = solve(m.problem, _with(left, gap=gap), start=best.values if best else None, separate=separator)
+        mip = solve(m.problem, deadline.limit(options).with_(gap=gap), start=best.values if best else None,
+                    separate=separator)
         phases.append(_phase("mip" if attempt == 0 else f"mip_tighter_{attempt}", mip))
         if mip.bound is not None and math.isfinite(mip.bound):
             bound = mip.bound if bound is None else min(bound, mip.bound)
@@ -167,8 +160,7 @@ def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOption
             best = mip
         if best is None:
             break
-        exact_gap = relative_gap(exact(best.values), bound)
-        if exact_gap is not None and exact_gap <= options.gap:
+        if status_and_gap(exact(best.values), bound, options.gap)[0] == "optimal":
             break
         gap = _tightened(gap * 0.7, options.gap, best, exact)
     return best, bound
@@ -209,6 +201,7 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     exact = ExactObjective(m, inputs)
     build_seconds = time.perf_counter() - built
     began = time.perf_counter()
+    deadline = Deadline(options.time_limit, floor=MIN_PHASE_SECONDS)
     lp = solve(m.problem, options, relax=True, separate=separator)
     phases = [_phase("lp_relaxation", lp)]
     if lp.status in ("infeasible", "unbounded", "no_solution"):
@@ -216,14 +209,13 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     bound = lp.bound if lp.status == "optimal" else None
     saved = _fix_integral_regions(m, lp.values)
     target = None if bound is None else bound * (1.0 - 0.5 * options.gap)
-    start = solve(m.problem, _with(_remaining(options, began), gap=options.gap * 0.5), separate=separator,
+    start = solve(m.problem, deadline.limit(options).with_(gap=options.gap * 0.5), separate=separator,
                   target=target)
     _restore(saved)
     phases.append(_phase("starting_plan", start))
     best = start if start.has_solution else None
-    exact_gap = relative_gap(exact(best.values), bound) if best else None
-    if best is None or exact_gap is None or exact_gap > options.gap:
-        best, bound = _search(m, separator, options, began, best, exact, bound, phases)
+    if best is None or status_and_gap(exact(best.values), bound, options.gap)[0] != "optimal":
+        best, bound = _search(m, separator, options, deadline, best, exact, bound, phases)
     solve_seconds = time.perf_counter() - began
     if best is None:  # the full MIP (not the restricted starting plan) proving infeasibility is a verdict
         full = [phase for phase in phases if phase["phase"] == "mip"]
@@ -244,7 +236,6 @@ def _solution(outcome: SolveOutcome, bound: float | None, build_seconds: float, 
                                   phases=phases)
     bound = outcome.bound if bound is None else bound
     objective = exact(outcome.values) if exact is not None else outcome.objective
-    gap = relative_gap(objective, bound)
-    status = "optimal" if gap is not None and gap <= tolerance + 1e-9 else "feasible"
+    status, gap = status_and_gap(objective, bound, tolerance)
     return AllocationSolution(status, objective, bound, gap, outcome.solver, build_seconds,
                               solve_seconds, dict(outcome.values), phases, model_objective=outcome.objective)

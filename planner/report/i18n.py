@@ -96,8 +96,8 @@ TEXT: dict[str, dict[str, str]] = {
         "cap_focus": "Close-up of the focus province.",
         "cap_spend": "Capital and running spend against each year's budget.",
         "cap_reach_chart": "Informal workers within reach per year, the plan against the baselines.",
-        "cap_marginal": "What one more billion IDR in a year's budget would add (from the LP with the plan's "
-                        "integers fixed).",
+        "cap_marginal": "What one more billion IDR in a year's budget would add (the budget row's dual in the "
+                        "LP relaxation).",
         "focus_intro": "What each regency/city gets and when (new outlets per year), and the rest of the province.",
         "scenario_line": "Scenario '{name}': {description}",
         "unreached_title": "Where the informal workers beyond reach live, {year}: {workers} ({share}) beyond reach",
@@ -223,8 +223,8 @@ TEXT: dict[str, dict[str, str]] = {
         "cap_focus": "Peta rinci provinsi fokus.",
         "cap_spend": "Belanja modal dan operasional dibanding anggaran tiap tahun.",
         "cap_reach_chart": "Pekerja informal dalam jangkauan per tahun, rencana dibanding pembanding.",
-        "cap_marginal": "Tambahan hasil dari satu miliar rupiah lagi pada anggaran suatu tahun (dari LP dengan "
-                        "bilangan bulat rencana ditetapkan).",
+        "cap_marginal": "Tambahan hasil dari satu miliar rupiah lagi pada anggaran suatu tahun (nilai dual baris "
+                        "anggaran pada relaksasi LP).",
         "focus_intro": "Apa yang diperoleh tiap kabupaten/kota dan kapan (outlet baru per tahun), serta sisa provinsi.",
         "scenario_line": "Skenario '{name}': {description}",
         "unreached_title": ("Tempat tinggal pekerja informal di luar jangkauan, {year}: {workers} ({share}) di luar "

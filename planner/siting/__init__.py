@@ -4,6 +4,7 @@ One module per phase of the MCLP pipeline, driven by :mod:`planner.siting.mclp`:
 
 - :mod:`~planner.siting.coverage`: sparse coverage (KD-tree on unit-sphere points) from coordinates;
 - :mod:`~planner.siting.reduce`: exact reductions (merged demand rows, dominated sites) and the levers;
+- :mod:`~planner.siting.formulation`: the MCLP written once as arrays (the PuLP MIP and the HiGHS LP);
 - :mod:`~planner.siting.heuristic`: greedy, swap and full-cover searches;
 - :mod:`~planner.siting.bound`: subgradient Lagrangian bound and reduced-cost fixing;
 - :mod:`~planner.siting.lp`: the LP relaxation by interior point (bound, duals, basis);

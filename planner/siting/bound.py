@@ -59,7 +59,7 @@ def _top(scores: np.ndarray, p: int) -> np.ndarray:
 
 
 def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: float, plan: np.ndarray,
-               *, max_iterations: int = 400, time_budget: float = 5.0, polish_every: int = 25,
+               *, max_iterations: int = 400, seconds: float = 5.0, polish_every: int = 25,
                step: float = 0.0, multipliers: np.ndarray | None = None) -> LagrangianResult:
     """Subgradient minimisation of L(lambda), starting from the incumbent ``plan``.
 
@@ -77,7 +77,7 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
         Column positions of the incumbent plan.
     max_iterations : int
         Subgradient steps at most.
-    time_budget : float
+    seconds : float
         Seconds at most (subgradient and the swap polish of the Lagrangian plans).
     polish_every : int
         Every this many steps the current p best-scoring sites are improved by 1-opt swaps.
@@ -121,14 +121,14 @@ def lagrangian(matrix: sp.csr_matrix, weights: np.ndarray, p: int, constant: flo
             best_plan, best_value = np.sort(top), value
         if iteration % polish_every == 0 and (key := np.sort(top).tobytes()) not in polished:
             polished.add(key)
-            improved = swap(matrix, weights, np.sort(top), max(0.0, time_budget / 10))
+            improved = swap(matrix, weights, np.sort(top), max(0.0, seconds / 10))
             if (improved_value := value_of(improved)) > best_value:
                 best_plan, best_value = improved, improved_value
         gradient = (weights > lam).astype(float) - count  # d(-L)/d lambda: raise lambda on uncovered rows
         norm = float(gradient @ gradient)
         gap = min(best_l, total) - best_value
         if norm == 0 or gap <= 1e-9 * max(1.0, best_value) or gap < step - 1e-9 * max(1.0, best_value) \
-                or theta < 1e-6 or time.perf_counter() - began > time_budget:
+                or theta < 1e-6 or time.perf_counter() - began > seconds:
             break
         lam = np.clip(lam + theta * (value_l - best_value) / norm * gradient, 0.0, weights)
     scores = by_site @ best_lam

@@ -5,7 +5,7 @@ depth-first search over it proves optimality faster than a general MIP solver's 
 NewYork r=400, p=50 (2,320 sites, 2,684 rows after the reductions): 83 nodes, 1.8 s including the root LP,
 where HiGHS's MIP needed 6 s after the same root fixing; p=60: 587 nodes, 16 s, against 37 s. Larger LP gaps
 make the tree grow fast (p=70 was unfinished after 10,000 nodes), so :mod:`planner.siting` gives the search a
-time budget and hands an unfinished instance to the MIP solver.
+time limit and hands an unfinished instance to the MIP solver.
 
 Each node solves the LP by dual simplex, warm from the previous node's basis, with some sites fixed by bounds:
 
@@ -165,7 +165,7 @@ class _Search:
 
 
 def branch_and_bound(matrix: sp.csr_matrix, weights: np.ndarray, constant: float, lp: LPSolution,
-                     plan: np.ndarray, time_budget: float, step: float = 0.0) -> BranchResult:
+                     plan: np.ndarray, seconds: float, step: float = 0.0) -> BranchResult:
     """Depth-first LP branch-and-bound from the root LP ``lp`` and the incumbent ``plan``.
 
     Parameters
@@ -181,7 +181,7 @@ def branch_and_bound(matrix: sp.csr_matrix, weights: np.ndarray, constant: float
         column bounds change).
     plan : numpy.ndarray
         Column positions of the incumbent (p sites).
-    time_budget : float
+    seconds : float
         Seconds at most; an unfinished search returns its best plan and the bound of its open nodes.
     step : float
         A better plan must beat the incumbent by this much (1 for whole-number weights, else 0).
@@ -194,7 +194,7 @@ def branch_and_bound(matrix: sp.csr_matrix, weights: np.ndarray, constant: float
     search = _Search(matrix, weights, constant, lp, plan, step)
     stack, nodes = [_Node({}, search.root[0])], 0
     while stack:
-        time_left = time_budget - (time.perf_counter() - began)
+        time_left = seconds - (time.perf_counter() - began)
         if time_left <= 0:
             break
         node = stack.pop()
@@ -211,7 +211,7 @@ def branch_and_bound(matrix: sp.csr_matrix, weights: np.ndarray, constant: float
         if children:
             stack.extend(children)
         else:
-            search.offer(sites, time_budget - (time.perf_counter() - began))
+            search.offer(sites, seconds - (time.perf_counter() - began))
     open_bounds = [node.parent_bound for node in stack if search.worth(node.parent_bound)]
     finished = not open_bounds
     bound = search.value if finished else max(search.value, max(open_bounds))

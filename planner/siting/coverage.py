@@ -19,6 +19,20 @@ EARTH_RADIUS_KM = 6371.0088
 METRICS = ("haversine", "euclidean")
 
 
+def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (NumPy broadcasting), Earth radius
+    ``EARTH_RADIUS_KM``.
+
+    Examples
+    --------
+    >>> round(float(haversine_km(0.0, 0.0, 1.0, 0.0)), 3)  # one degree of longitude on the equator
+    111.195
+    """
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
 def _xy(values, what: str) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim != 2 or array.shape[1] != 2:

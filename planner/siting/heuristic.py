@@ -1,9 +1,10 @@
 """Greedy + 1-opt interchange (swap) plan for the MCLP, used as the solver's starting plan (no PuLP here).
 
-Greedy opens, p times, the site with the largest weight of not-yet-covered demand. The swap phase then tries,
-for each open site j in turn, the best closed site k to open instead (fast interchange: all k are scored at
+:func:`greedy_curve` is the one greedy covering of the package, also for reach curves (covered weight after
+each pick). Greedy opens, p times, the site with the largest weight of not-yet-covered demand. The swap phase
+then tries, for each open site j in turn, the best closed site k to open instead (fast interchange: all k are scored at
 once with one sparse product restricted to the demand only j covers), and applies it when it gains; it stops
-after a full round without gain or at its time budget.
+after a full round without gain or at its time limit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,34 @@ import numpy as np
 import scipy.sparse as sp
 
 _EPS = 1e-9
+
+
+def _greedy(matrix: sp.csr_matrix, weights: np.ndarray, picks: int, opened: np.ndarray | None,
+            stop_when_flat: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Column positions in the order opened (``opened`` first) and the weight each pick newly covers."""
+    rows = sp.csr_matrix(matrix, dtype=float)
+    columns = sp.csc_matrix(rows)
+    opened = np.zeros(0, dtype=np.int64) if opened is None else np.asarray(opened, dtype=np.int64)
+    covered = np.zeros(matrix.shape[0], dtype=bool)
+    covered[columns[:, opened].indices] = True
+    gain = rows.T @ np.where(covered, 0.0, weights)
+    chosen = np.zeros(matrix.shape[1], dtype=bool)
+    chosen[opened] = True
+    order, gains = list(opened), []
+    for _ in range(picks):
+        score = np.where(chosen, -np.inf, gain)
+        j = int(np.argmax(score)) if score.size else -1
+        if j < 0 or (stop_when_flat and not score[j] > 0):
+            break
+        order.append(j)
+        gains.append(float(score[j]))
+        chosen[j] = True
+        fresh = columns.indices[columns.indptr[j]:columns.indptr[j + 1]]
+        fresh = fresh[~covered[fresh]]
+        covered[fresh] = True
+        if len(fresh):
+            gain -= rows[fresh].T @ weights[fresh]
+    return np.array(order, dtype=np.int64), np.array(gains, dtype=float)
 
 
 def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int, opened: np.ndarray | None = None) -> np.ndarray:
@@ -35,35 +64,55 @@ def greedy(matrix: sp.csr_matrix, weights: np.ndarray, p: int, opened: np.ndarra
     numpy.ndarray
         Column positions in the order opened.
     """
-    rows = sp.csr_matrix(matrix, dtype=float)
-    columns = sp.csc_matrix(rows)
-    opened = np.zeros(0, dtype=np.int64) if opened is None else np.asarray(opened, dtype=np.int64)
-    covered = np.zeros(matrix.shape[0], dtype=bool)
-    covered[columns[:, opened].indices] = True
-    gain = rows.T @ np.where(covered, 0.0, weights)
-    chosen = np.zeros(matrix.shape[1], dtype=bool)
-    chosen[opened] = True
-    order = list(opened)
-    for _ in range(p - len(opened)):
-        score = np.where(chosen, -np.inf, gain)
-        j = int(np.argmax(score))
-        order.append(j)
-        chosen[j] = True
-        fresh = columns.indices[columns.indptr[j]:columns.indptr[j + 1]]
-        fresh = fresh[~covered[fresh]]
-        covered[fresh] = True
-        if len(fresh):
-            gain -= rows[fresh].T @ weights[fresh]
-    return np.array(order, dtype=np.int64)
+    n_opened = 0 if opened is None else len(opened)
+    return _greedy(matrix, weights, p - n_opened, opened, stop_when_flat=False)[0]
+
+
+def greedy_curve(matrix: sp.csr_matrix, weights: np.ndarray, n: int, opened: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Covered weight after each of ``n`` greedy picks (the classic 1 - 1/e greedy for maximal covering).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix
+        Boolean demand x sites coverage (CSR or anything scipy converts; dense arrays via
+        ``scipy.sparse.csr_matrix(covers)``).
+    weights : numpy.ndarray
+        Demand weights (>= 0), e.g. persons.
+    n : int
+        Number of picks after ``opened``.
+    opened : numpy.ndarray, optional
+        Column positions already open: their demand counts as covered before the first pick.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The picked column positions (at most ``n``: picking stops when no site adds weight) and the newly
+        covered weight for 0..n picks, cumulated: ``curve[k]`` is the weight the first k picks add to what
+        ``opened`` covers (non-decreasing, concave, flat once nothing more can be covered).
+
+    Examples
+    --------
+    >>> cover = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1], [0, 1]], dtype=bool))
+    >>> picks, curve = greedy_curve(cover, np.array([5.0, 1.0, 2.0, 4.0]), 3)
+    >>> picks.tolist(), curve.tolist()
+    ([1, 0], [0.0, 7.0, 12.0, 12.0])
+    """
+    n_opened = 0 if opened is None else len(opened)
+    order, gains = _greedy(matrix, weights, n, opened, stop_when_flat=True)
+    curve = np.zeros(n + 1)
+    curve[1:len(gains) + 1] = np.cumsum(gains)
+    curve[len(gains) + 1:] = curve[len(gains)]
+    return order[n_opened:], curve
 
 
 def _counts(columns: sp.csc_matrix, chosen: np.ndarray) -> np.ndarray:
     return np.asarray(columns[:, np.flatnonzero(chosen)].sum(axis=1)).ravel().astype(np.int64)
 
 
-def swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budget: float = 10.0
+def swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, seconds: float = 10.0
          ) -> np.ndarray:
-    """Improve ``plan`` by 1-opt interchange until no swap gains or ``time_budget`` seconds have passed.
+    """Improve ``plan`` by 1-opt interchange until no swap gains or ``seconds`` have passed.
 
     Parameters
     ----------
@@ -73,7 +122,7 @@ def swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budg
         Demand weights.
     plan : numpy.ndarray
         Column positions of the open sites.
-    time_budget : float
+    seconds : float
         Seconds allowed.
 
     Returns
@@ -89,7 +138,7 @@ def swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budg
     count = _counts(columns, chosen)
     gain = rows.T @ np.where(count == 0, weights, 0.0)  # weight each closed site would newly cover
     idle, position = 0, 0
-    while idle < len(plan) and time.perf_counter() - began < time_budget:
+    while idle < len(plan) and time.perf_counter() - began < seconds:
         open_sites = np.flatnonzero(chosen)
         j = int(open_sites[position % len(open_sites)])
         position += 1
@@ -134,12 +183,12 @@ def _kick(rows: sp.csr_matrix, columns: sp.csc_matrix, weights: np.ndarray, plan
     return np.sort(np.append(np.delete(plan, int(np.argmin(loss))), k))
 
 
-def iterated_swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budget: float,
+def iterated_swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, seconds: float,
                   seed: int = 0, max_stall: int = 50) -> np.ndarray:
     """Iterated local search: a targeted kick (:func:`_kick`), then :func:`swap`; keep the best plan.
 
     A kicked plan is accepted when it is at least as good as the current one. Deterministic for a given
-    ``seed``; stops after ``time_budget`` seconds, ``max_stall`` kicks in a row without a better plan, or
+    ``seed``; stops after ``seconds``, ``max_stall`` kicks in a row without a better plan, or
     when every demand point is covered.
     """
     began = time.perf_counter()
@@ -149,9 +198,9 @@ def iterated_swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, 
     best = current = np.sort(plan)
     best_value = current_value = covered_weight(matrix, weights, current)
     total, stall = float(weights.sum()), 0
-    while time.perf_counter() - began < time_budget and best_value < total and stall < max_stall:
+    while time.perf_counter() - began < seconds and best_value < total and stall < max_stall:
         kicked = _kick(rows, columns, weights, current, rng)
-        left = time_budget - (time.perf_counter() - began)
+        left = seconds - (time.perf_counter() - began)
         trial = swap(matrix, weights, kicked, max(left, 0.0))
         value = covered_weight(matrix, weights, trial)
         stall += 1
@@ -162,7 +211,7 @@ def iterated_swap(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, 
     return best
 
 
-def cover_all(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time_budget: float) -> np.ndarray:
+def cover_all(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, seconds: float) -> np.ndarray:
     """Row-weighting local search for a plan that covers every row (when the bound says one may exist).
 
     :func:`swap` runs on working weights that start as ``weights``; at each local optimum every row it leaves
@@ -178,7 +227,7 @@ def cover_all(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time
         Demand weights (> 0).
     plan : numpy.ndarray
         Column positions of the starting plan.
-    time_budget : float
+    seconds : float
         Seconds allowed; stops earlier when every row is covered.
 
     Returns
@@ -191,8 +240,8 @@ def cover_all(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time
     working, step = np.asarray(weights, dtype=float).copy(), float(np.mean(weights)) if len(weights) else 0.0
     best = current = np.sort(plan)
     best_value, total = covered_weight(matrix, weights, best), float(np.sum(weights))
-    while best_value < total and time.perf_counter() - began < time_budget:
-        current = swap(matrix, working, current, max(time_budget - (time.perf_counter() - began), 0.0))
+    while best_value < total and time.perf_counter() - began < seconds:
+        current = swap(matrix, working, current, max(seconds - (time.perf_counter() - began), 0.0))
         uncovered = np.asarray(columns[:, current].sum(axis=1)).ravel() == 0
         value = float(weights[~uncovered].sum())
         if value > best_value:
@@ -201,9 +250,9 @@ def cover_all(matrix: sp.csr_matrix, weights: np.ndarray, plan: np.ndarray, time
     return best
 
 
-def greedy_swap(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_budget: float = 10.0) -> np.ndarray:
+def greedy_swap(matrix: sp.csr_matrix, weights: np.ndarray, p: int, seconds: float = 10.0) -> np.ndarray:
     """Greedy plan improved by :func:`swap`; sorted column positions."""
     if p <= 0 or matrix.shape[1] == 0:
         return np.zeros(0, dtype=np.int64)
-    return swap(matrix, weights, greedy(matrix, weights, p), time_budget)
+    return swap(matrix, weights, greedy(matrix, weights, p), seconds)
 

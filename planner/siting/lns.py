@@ -48,9 +48,9 @@ def _region(neighbours: sp.csr_matrix, seed: int, size: int, rng: np.random.Gene
     return inside
 
 
-def region_search(reduced: Reduced, plan: np.ndarray, solve_region: RegionSolver, time_budget: float,
+def region_search(reduced: Reduced, plan: np.ndarray, solve_region: RegionSolver, seconds: float,
                   seed: int = 0) -> np.ndarray:
-    """Improve ``plan`` by re-solving regions of it until ``time_budget`` seconds or ``MAX_STALL`` failures.
+    """Improve ``plan`` by re-solving regions of it until ``seconds`` have passed or after ``MAX_STALL`` failures.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def region_search(reduced: Reduced, plan: np.ndarray, solve_region: RegionSolver
         ``solve_region(sub, start, time_limit)``: the best ``sub.p`` sites of a restricted problem (original
         site indices, as in ``sub.sites``) found within ``time_limit`` seconds, or None; ``start`` holds the
         original indices of the plan's open sites in the region.
-    time_budget : float
+    seconds : float
         Seconds at most.
     seed : int
         Seed of the random choices (region seeds, the last layer of a region).
@@ -82,7 +82,7 @@ def region_search(reduced: Reduced, plan: np.ndarray, solve_region: RegionSolver
     position = {site: j for j, site in enumerate(reduced.sites)}
     rng = np.random.default_rng(seed)
     best, value, stall = np.sort(plan), covered_weight(matrix, reduced.weights, plan), 0
-    while stall < MAX_STALL and (left := time_budget - (time.perf_counter() - began)) > 0.5:
+    while stall < MAX_STALL and (left := seconds - (time.perf_counter() - began)) > 0.5:
         is_open = np.zeros(n_sites, dtype=bool)
         is_open[best] = True
         inside = _region(neighbours, int(rng.choice(best)), size, rng)

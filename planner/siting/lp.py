@@ -7,9 +7,8 @@ simplex). Its row duals are the optimal multipliers of the cover rows; :func:`pl
 evaluates L at them, so the bound and the fixing stay valid whatever the LP's numerical accuracy: any
 multipliers in [0, w] give a valid bound.
 
-LP (reduced demand rows i, candidate columns j)::
-
-    max  sum_i w_i y_i   s.t.  y_i - sum_{j covers i} x_j <= 0,   sum_j x_j = p,   0 <= x, y <= 1
+The LP is the relaxation of :func:`planner.siting.formulation.formulation` (no folding): columns x_j
+(sites) then y_i (rows some site covers), rows cover_i then open_sites, as for the MIP.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import SolverError
+from planner.siting.formulation import Formulation, formulation
 from planner.solve import SolverOptions, highs_available, new_highs, run_highs
 
 
@@ -46,21 +46,18 @@ class LPSolution:
     solver: object = field(repr=False, compare=False)
 
 
-def _relaxation(matrix: sp.csr_matrix, weights: np.ndarray, p: int):
-    """The LP relaxation as a ``highspy.HighsLp``: columns x_j (sites) then y_i (rows), rows cover_i then
-    the count of open sites. Requires highspy."""
+def _relaxation(form: Formulation):
+    """The LP relaxation of ``form`` as a ``highspy.HighsLp`` (same columns and rows). Requires highspy."""
     import highspy
 
-    n_rows, n_sites = matrix.shape
-    linking = sp.hstack([-sp.csr_matrix(matrix, dtype=float), sp.identity(n_rows, format="csr")])
-    count = sp.csr_matrix(np.concatenate([np.ones(n_sites), np.zeros(n_rows)])[None, :])
-    columns = sp.csc_matrix(sp.vstack([linking, count]))
+    columns = sp.csc_matrix(form.matrix)
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_sites + n_rows, n_rows + 1
-    lp.col_cost_ = np.concatenate([np.zeros(n_sites), weights]).astype(float)
-    lp.col_lower_, lp.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
-    lp.row_lower_ = np.concatenate([np.full(n_rows, -highspy.kHighsInf), [float(p)]])
-    lp.row_upper_ = np.concatenate([np.zeros(n_rows), [float(p)]])
+    lp.num_col_, lp.num_row_ = form.matrix.shape[1], form.matrix.shape[0]
+    lp.col_cost_ = form.cost
+    lp.col_lower_, lp.col_upper_ = np.zeros(lp.num_col_), np.ones(lp.num_col_)
+    lp.row_lower_ = np.where(np.isfinite(form.row_lower), form.row_lower, -highspy.kHighsInf)
+    lp.row_upper_ = form.row_upper
+    lp.offset_ = form.constant
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_ = columns.indptr, columns.indices
     lp.a_matrix_.value_ = columns.data
@@ -95,10 +92,10 @@ def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: 
         return None
     import highspy
 
-    n_rows, n_sites = matrix.shape
+    form = formulation(matrix, weights, p)
     highs = new_highs(SolverOptions(time_limit=time_limit, threads=threads))
     highs.setOptionValue("solver", "ipm")  # with crossover (HiGHS's default): an optimal basis to continue from
-    highs.passModel(_relaxation(matrix, weights, p))
+    highs.passModel(_relaxation(form))
     try:
         run_highs(highs)
     except SolverError:
@@ -106,6 +103,8 @@ def lp_solution(matrix: sp.csr_matrix, weights: np.ndarray, p: int, time_limit: 
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     solution = highs.getSolution()
-    duals = np.abs(np.asarray(solution.row_dual, dtype=float)[:n_rows])
-    sites = np.clip(np.asarray(solution.col_value, dtype=float)[:n_sites], 0.0, 1.0)
-    return LPSolution(np.clip(duals, 0.0, weights), sites, float(highs.getInfo().objective_function_value), highs)
+    multipliers = np.asarray(weights, dtype=float).copy()  # a row no site covers: y_i <= 0 binds, dual w_i
+    duals = np.abs(np.asarray(solution.row_dual, dtype=float)[:len(form.rows)])
+    multipliers[form.rows] = np.clip(duals, 0.0, weights[form.rows])
+    sites = np.clip(np.asarray(solution.col_value, dtype=float)[:form.n_sites], 0.0, 1.0)
+    return LPSolution(multipliers, sites, float(highs.getInfo().objective_function_value), highs)

@@ -20,7 +20,11 @@ and reduced-cost fixing of sites), and an LP branch-and-bound (:mod:`planner.sit
 basis within a share of the time. When that search is unfinished, a small MIP over the LP's neighbourhood and
 an iterated local search improve its best plan, sites are fixed, and the MIP is solved by
 :func:`planner.solve.solve` with the best plan as its start. Status and gap come from the solver's bound (or
-the Lagrangian or branch-and-bound bound, if tighter).
+the Lagrangian or branch-and-bound bound, if tighter), by :func:`planner.solve.status_and_gap`.
+
+The phases before the MIP are the ordered list :data:`PHASES` (greedy swap, subgradient bound, LP bound,
+branch-and-bound, LP neighbourhood, full cover, local search, region search); the model itself is written
+once in :mod:`planner.siting.formulation`.
 
 Public: :func:`solve_mclp`, :class:`MCLPResult`, :func:`solve_mclp_matrix`.
 """
@@ -36,16 +40,16 @@ import numpy as np
 import pulp
 import scipy.sparse as sp
 
-from planner import pulp_compat
 from planner.errors import InputError
-from planner.siting.bound import fixings, lagrangian
-from planner.siting.branch import BranchResult, branch_and_bound
+from planner.siting.bound import LagrangianResult, fixings, lagrangian
+from planner.siting.branch import branch_and_bound
 from planner.siting.coverage import coverage_matrix
+from planner.siting.formulation import formulation, pulp_model
 from planner.siting.heuristic import cover_all, covered_weight, greedy_swap, iterated_swap
 from planner.siting.lns import region_search
 from planner.siting.lp import LPSolution, lp_solution
 from planner.siting.reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
-from planner.solve import SolveOutcome, SolverOptions, highs_available, solve
+from planner.solve import Deadline, SolveOutcome, SolverOptions, highs_available, solve, status_and_gap
 
 #: Reduced instances with at most this many candidate sites go from greedy + swap straight to the MIP
 #: (the Lagrangian bound and the iterated local search cost more than they save there).
@@ -61,6 +65,8 @@ LNS_SECONDS = 180.0
 #: HiGHS spends most of an MCLP's time restarting at the root; without restarts NewYork p=50 r=400 took
 #: 14.7-15.4 s instead of 21.7-23.5 s (measured on this 2-core machine).
 HIGHS_OPTIONS = (("mip_allow_restart", False),)
+#: Fewest seconds any phase is given, however little time is left.
+MIN_SECONDS = 0.1
 
 __all__ = ["MCLPResult", "solve_mclp", "solve_mclp_matrix"]
 
@@ -125,25 +131,8 @@ def _check_p(p, n_existing: int, n_sites: int) -> int:
 
 
 def _build_model(reduced: Reduced, fold_single: bool) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    matrix, weights = reduced.matrix, reduced.weights
-    n_rows, n_sites = matrix.shape
-    x = [pulp.LpVariable(f"x_{site}", cat=pulp.LpBinary) for site in reduced.sites]
-    per_row = np.diff(matrix.indptr)
-    single = per_row == 1 if fold_single else np.zeros(n_rows, dtype=bool)
-    fold = np.bincount(matrix.indices[matrix.indptr[:-1][single]], weights=weights[single], minlength=n_sites)
-    rows = np.flatnonzero(~single & (per_row > 0))
-    y = {i: pulp.LpVariable(f"y_{i}", lowBound=0, upBound=1) for i in rows}
-    problem = pulp.LpProblem("mclp", pulp.LpMaximize)
-    terms = [(x[j], float(fold[j])) for j in np.flatnonzero(fold)]
-    terms += [(y[i], float(weights[i])) for i in rows]
-    problem.setObjective(pulp_compat.affine(terms, reduced.constant))
-    indptr, indices = matrix.indptr, matrix.indices
-    for i in rows:
-        expression = pulp_compat.affine([(y[i], 1.0)] + [(x[j], -1.0) for j in indices[indptr[i]:indptr[i + 1]]])
-        problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintLE, f"cover__{i}", 0.0))
-    problem.addConstraint(pulp.LpConstraint(pulp_compat.affine((v, 1.0) for v in x), pulp.LpConstraintEQ,
-                                            "open_sites", float(reduced.p)))
-    return problem, x
+    form = formulation(reduced.matrix, reduced.weights, reduced.p, reduced.constant, fold_single)
+    return pulp_model(form, reduced.sites)
 
 
 def _start(reduced: Reduced, plan: np.ndarray, model: pulp.LpProblem) -> dict[str, float]:
@@ -175,21 +164,6 @@ class _Found:
     stats: dict = field(default_factory=dict)
 
 
-def _left(deadline: float | None, share: float = 1.0, floor: float = 0.1) -> float | None:
-    if deadline is None:
-        return None
-    return max(share * (deadline - time.perf_counter()), floor)
-
-
-def _budget(deadline: float | None, share: float, cap: float) -> float:
-    left = _left(deadline, share)
-    return cap if left is None else min(cap, left)
-
-
-def _options(options: SolverOptions, time_limit: float | None) -> SolverOptions:
-    return options.with_(time_limit=time_limit)
-
-
 def _threshold(reduced: Reduced, value: float) -> float:
     """Value a plan must reach to beat ``value``: +1 when all weights are whole numbers."""
     whole = bool(np.all(reduced.weights == np.round(reduced.weights))) and float(reduced.constant).is_integer()
@@ -197,7 +171,7 @@ def _threshold(reduced: Reduced, value: float) -> float:
 
 
 def _mip(sub: Reduced, plans: list[np.ndarray], options: SolverOptions, levers: Levers,
-         deadline: float | None) -> tuple[np.ndarray | None, SolveOutcome | None]:
+         deadline: Deadline) -> tuple[np.ndarray | None, SolveOutcome | None]:
     """Solve ``sub`` (trivial cases without the solver); returns chosen sites and the solver's outcome."""
     if sub.p >= sub.matrix.shape[1]:
         return sub.sites.copy(), None
@@ -210,9 +184,9 @@ def _mip(sub: Reduced, plans: list[np.ndarray], options: SolverOptions, levers: 
         mapped = [np.array([position[s] for s in plan if s in position], dtype=np.int64) for plan in plans]
         mapped = [m for m in mapped if len(m) == sub.p]
         if not mapped:
-            mapped = [greedy_swap(sub.matrix, sub.weights, sub.p, _budget(deadline, 0.05, 5.0))]
+            mapped = [greedy_swap(sub.matrix, sub.weights, sub.p, deadline.share(0.05, 5.0))]
         start = _start(sub, mapped[0], problem)
-    outcome = solve(problem, _options(options, _left(deadline)), start=start)
+    outcome = solve(problem, deadline.limit(options), start=start)
     if not outcome.has_solution:
         return None, outcome
     picked = np.array([round(v.varValue or 0.0) == 1 for v in x], dtype=bool)
@@ -230,119 +204,175 @@ def _value(reduced: Reduced, plan: np.ndarray) -> float:
     return reduced.constant + covered_weight(reduced.matrix, reduced.weights, plan)
 
 
-def _lp_neighbourhood(reduced: Reduced, lp: LPSolution, scores: np.ndarray, options: SolverOptions,
-                      levers: Levers, deadline: float | None, stats: dict) -> np.ndarray | None:
-    """Best plan among the sites the LP uses and the best-scoring others (a small MIP, short time limit).
+@dataclass
+class _Search:
+    """What the phases before the MIP share: the instance, the time, and what they found so far.
 
-    Returns column positions of ``reduced``, or None when the small MIP found no plan in its time.
+    ``plan`` is the best plan (column positions of ``reduced``); ``lag`` the Lagrangian result (with the
+    best multipliers known), ``lp`` the LP relaxation, ``branch_bound`` the branch-and-bound's bound;
+    ``full_cover`` says the bound still allows every demand point to be covered.
     """
+
+    reduced: Reduced
+    levers: Levers
+    options: SolverOptions
+    deadline: Deadline
+    stats: dict
+    plan: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    lag: LagrangianResult | None = None
+    lp: LPSolution | None = None
+    branch_bound: float | None = None
+    full_cover: bool = False
+
+    @property
+    def large(self) -> bool:
+        """More than ``SMALL_SITES`` candidate sites: the bound and the searches pay for themselves."""
+        return self.reduced.matrix.shape[1] > SMALL_SITES
+
+    @property
+    def bound_proven(self) -> bool:
+        """The Lagrangian bound proves its own plan optimal."""
+        return self.lag is not None and _proven(self.reduced, self.lag.value, self.lag.bound)
+
+    @property
+    def hard(self) -> bool:
+        """Large, and neither proven nor possibly a full cover: the local searches run."""
+        return self.levers.start and self.large and not self.full_cover and not self.bound_proven
+
+    def value(self, plan: np.ndarray) -> float:
+        """Covered weight of ``plan`` (column positions), constant included."""
+        return _value(self.reduced, plan)
+
+
+# --- the phases before the MIP, in order; each returns True when it has proven the optimum --------------
+
+def _greedy_swap(s: _Search) -> bool:
+    """Greedy + 1-opt swap (:mod:`planner.siting.heuristic`): the first plan."""
+    s.plan = greedy_swap(s.reduced.matrix, s.reduced.weights, s.reduced.p, s.deadline.share(0.05, 5.0))
+    s.stats["greedy_swap_value"] = s.value(s.plan)
+    return False
+
+
+def _subgradient_bound(s: _Search) -> bool:
+    """Large instances: the subgradient Lagrangian bound and its plans (:mod:`planner.siting.bound`)."""
+    if not (s.levers.bound and s.large):
+        return False
     clock = time.perf_counter()
-    n_sites = reduced.matrix.shape[1]
-    candidates = lp.sites > 1e-6
-    candidates[np.argsort(-scores, kind="stable")[:min(n_sites, 4 * reduced.p + 100)]] = True
-    sub = restrict(reduced, ~candidates, np.zeros(n_sites, dtype=bool), levers)
-    budget = _budget(deadline, 0.1, 10.0)
-    chosen, _ = _mip(sub, [], options, levers, time.perf_counter() + budget)
-    stats.update(neighbourhood_sites=int(candidates.sum()), neighbourhood_seconds=time.perf_counter() - clock)
-    if chosen is None:
-        return None
-    position = {site: j for j, site in enumerate(reduced.sites)}
-    plan = np.array(sorted(position[site] for site in chosen), dtype=np.int64)
-    return plan if len(plan) == reduced.p else None
+    r = s.reduced
+    s.lag = lagrangian(r.matrix, r.weights, r.p, r.constant, s.plan, seconds=s.deadline.share(0.1, 5.0),
+                       step=_threshold(r, 0.0),
+                       max_iterations=150 if highs_available() else 400)  # the LP gives the exact bound
+    s.plan = s.lag.plan
+    s.stats.update(lagrangian_value=s.lag.value, lagrangian_bound=s.lag.bound, lagrangian_steps=s.lag.iterations,
+                   lagrangian_seconds=time.perf_counter() - clock)
+    if s.bound_proven:
+        return True
+    total = r.constant + float(r.weights.sum())
+    s.full_cover = s.lag.bound >= total - 1e-9 * max(1.0, total)
+    return False
 
 
-def _lp_bound(reduced: Reduced, lag, deadline: float | None, options: SolverOptions, stats: dict
-              ) -> tuple[object, LPSolution | None]:
-    """The LP relaxation (None when it cannot be had) and the Lagrangian result at its optimal multipliers
-    when that beats the subgradient's ``lag``."""
+def _lp_bound(s: _Search) -> bool:
+    """The LP relaxation (:mod:`planner.siting.lp`) and the Lagrangian at its optimal multipliers, kept when
+    that beats the subgradient's."""
+    if s.lag is None or s.full_cover:
+        return False
     clock = time.perf_counter()
-    lp = lp_solution(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.2, 60.0), options.threads)
-    stats["lp_seconds"] = time.perf_counter() - clock
-    if lp is None:
-        return lag, None
-    at_lp = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, lag.plan,
-                       time_budget=_budget(deadline, 0.05, 2.0), step=_threshold(reduced, 0.0),
-                       multipliers=lp.multipliers, max_iterations=100)
-    stats["lp_bound"] = at_lp.bound
-    return (at_lp if at_lp.lagrangian < lag.lagrangian else lag), lp
+    r = s.reduced
+    s.lp = lp_solution(r.matrix, r.weights, r.p, s.deadline.share(0.2, 60.0), s.options.threads)
+    s.stats["lp_seconds"] = time.perf_counter() - clock
+    if s.lp is not None:
+        at_lp = lagrangian(r.matrix, r.weights, r.p, r.constant, s.lag.plan, seconds=s.deadline.share(0.05, 2.0),
+                           step=_threshold(r, 0.0), multipliers=s.lp.multipliers, max_iterations=100)
+        s.stats["lp_bound"] = at_lp.bound
+        s.lag = at_lp if at_lp.lagrangian < s.lag.lagrangian else s.lag
+    s.stats["lagrangian_bound"] = s.lag.bound
+    return False
 
 
-def _branch(reduced: Reduced, lp: LPSolution, plan: np.ndarray, deadline: float | None, stats: dict
-            ) -> BranchResult:
-    """The LP branch-and-bound of :mod:`planner.siting.branch` within its share of the time."""
+def _branch(s: _Search) -> bool:
+    """The LP branch-and-bound (:mod:`planner.siting.branch`) within its share of the time."""
+    if s.lp is None or not s.levers.branch:
+        return False
     clock = time.perf_counter()
-    result = branch_and_bound(reduced.matrix, reduced.weights, reduced.constant, lp, plan,
-                              _budget(deadline, BRANCH_SHARE, BRANCH_SECONDS), _threshold(reduced, 0.0))
-    stats.update(branch_nodes=result.nodes, branch_finished=result.finished, branch_value=result.value,
-                 branch_seconds=time.perf_counter() - clock)
-    return result
+    r = s.reduced
+    result = branch_and_bound(r.matrix, r.weights, r.constant, s.lp, s.lag.plan,
+                              s.deadline.share(BRANCH_SHARE, BRANCH_SECONDS), _threshold(r, 0.0))
+    s.plan, s.branch_bound = result.plan, result.bound
+    s.stats.update(branch_nodes=result.nodes, branch_finished=result.finished, branch_value=result.value,
+                   branch_seconds=time.perf_counter() - clock)
+    return result.finished
 
 
-def _region_search(reduced: Reduced, plan: np.ndarray, options: SolverOptions, levers: Levers,
-                   deadline: float | None, stats: dict) -> np.ndarray:
-    """The large-neighbourhood search of :mod:`planner.siting.lns`, its regions solved by :func:`_mip`."""
+def _lp_neighbourhood(s: _Search) -> bool:
+    """The best plan among the sites the LP uses and the best-scoring others (a small MIP, short time
+    limit), the branch-and-bound's and the Lagrangian's: the best of them goes on."""
+    if s.lag is None or s.full_cover:
+        return False
+    candidates = [s.plan, s.lag.plan]
+    if s.lp is not None and s.levers.start:
+        clock = time.perf_counter()
+        r, n_sites = s.reduced, s.reduced.matrix.shape[1]
+        inside = s.lp.sites > 1e-6
+        inside[np.argsort(-s.lag.scores, kind="stable")[:min(n_sites, 4 * r.p + 100)]] = True
+        sub = restrict(r, ~inside, np.zeros(n_sites, dtype=bool), s.levers)
+        chosen, _ = _mip(sub, [], s.options, s.levers, s.deadline.part(0.1, 10.0))
+        s.stats.update(neighbourhood_sites=int(inside.sum()), neighbourhood_seconds=time.perf_counter() - clock)
+        if chosen is not None:
+            position = {site: j for j, site in enumerate(r.sites)}
+            near = np.array(sorted(position[site] for site in chosen), dtype=np.int64)
+            candidates += [near] if len(near) == r.p else []
+    s.stats["neighbourhood_value"], s.plan = max(((s.value(c), c) for c in candidates), key=lambda pair: pair[0])
+    return False
+
+
+def _full_cover(s: _Search) -> bool:
+    """When the bound allows every demand point to be covered: the row-weighting search for a full cover."""
+    if s.levers.start and s.large and s.full_cover:
+        s.plan = cover_all(s.reduced.matrix, s.reduced.weights, s.plan, s.deadline.share(0.6, 120.0))
+        s.stats["cover_all_value"] = s.value(s.plan)
+    return False
+
+
+def _local_search(s: _Search) -> bool:
+    """Hard instances: iterated 1-opt swaps with kicks."""
+    if s.hard:
+        s.plan = iterated_swap(s.reduced.matrix, s.reduced.weights, s.plan, s.deadline.share(0.1, 30.0))
+        s.stats["local_search_value"] = s.value(s.plan)
+    return False
+
+
+def _region_search(s: _Search) -> bool:
+    """Hard instances the branch-and-bound did not finish (or could not run): the large-neighbourhood
+    search of :mod:`planner.siting.lns`, its regions solved by :func:`_mip`."""
+    if not (s.hard and s.lag is not None):
+        return False
     clock = time.perf_counter()
 
     def solve_region(sub: Reduced, start: np.ndarray, time_limit: float) -> np.ndarray | None:
-        chosen, _ = _mip(sub, [start], options, levers, time.perf_counter() + time_limit)
+        chosen, _ = _mip(sub, [start], s.options, s.levers, Deadline(time_limit, s.deadline.floor))
         return chosen
 
-    plan = region_search(reduced, plan, solve_region, _budget(deadline, LNS_SHARE, LNS_SECONDS))
-    stats.update(region_search_value=_value(reduced, plan), region_search_seconds=time.perf_counter() - clock)
-    return plan
+    s.plan = region_search(s.reduced, s.plan, solve_region, s.deadline.share(LNS_SHARE, LNS_SECONDS))
+    s.stats.update(region_search_value=s.value(s.plan), region_search_seconds=time.perf_counter() - clock)
+    return False
 
 
-def _incumbent(reduced: Reduced, levers: Levers, deadline: float | None, options: SolverOptions,
-               stats: dict) -> tuple[list, object, float | None]:
-    """Plans and bounds before the MIP: (plans, Lagrangian result or None, branch-and-bound bound or None).
-
-    Greedy + swap; on large instances the subgradient Lagrangian bound, then either (bound = all demand)
-    the row-weighting search for a full cover, or the LP: its optimal multipliers, the LP branch-and-bound
-    (which may prove the optimum) and, when that is unfinished, the LP neighbourhood and an iterated local
-    search for the MIP's start.
-    """
-    clock = time.perf_counter()
-    plan = greedy_swap(reduced.matrix, reduced.weights, reduced.p, _budget(deadline, 0.05, 5.0))
-    stats["greedy_swap_value"] = _value(reduced, plan)
-    lag, large, branch_bound = None, reduced.matrix.shape[1] > SMALL_SITES, None
-    total = reduced.constant + float(reduced.weights.sum())
-    full_cover_possible = False
-    if levers.bound and large:
-        lag = lagrangian(reduced.matrix, reduced.weights, reduced.p, reduced.constant, plan,
-                         time_budget=_budget(deadline, 0.1, 5.0), step=_threshold(reduced, 0.0),
-                         max_iterations=150 if highs_available() else 400)  # the LP gives the exact bound
-        plan = lag.plan
-        stats.update(lagrangian_value=lag.value, lagrangian_bound=lag.bound, lagrangian_steps=lag.iterations,
-                     lagrangian_seconds=time.perf_counter() - clock)
-        if _proven(reduced, lag.value, lag.bound):
-            return [plan], lag, None
-        full_cover_possible = lag.bound >= total - 1e-9 * max(1.0, total)
-        if not full_cover_possible:
-            lag, lp = _lp_bound(reduced, lag, deadline, options, stats)
-            stats["lagrangian_bound"] = lag.bound
-            if lp is not None and levers.branch:
-                branched = _branch(reduced, lp, lag.plan, deadline, stats)
-                plan, branch_bound = branched.plan, branched.bound
-                if branched.finished:
-                    return [plan], lag, branch_bound
-            near = _lp_neighbourhood(reduced, lp, lag.scores, options, levers, deadline, stats) \
-                if lp is not None and levers.start else None
-            candidates = [plan, lag.plan] + ([near] if near is not None else [])
-            stats["neighbourhood_value"], plan = max(((_value(reduced, c), c) for c in candidates),
-                                                     key=lambda pair: pair[0])
-    if levers.start and large and full_cover_possible:
-        plan = cover_all(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.6, 120.0))
-        stats["cover_all_value"] = _value(reduced, plan)
-    elif levers.start and large and not (lag is not None and _proven(reduced, lag.value, lag.bound)):
-        plan = iterated_swap(reduced.matrix, reduced.weights, plan, _budget(deadline, 0.1, 30.0))
-        stats["local_search_value"] = _value(reduced, plan)
-        if lag is not None:  # the branch-and-bound did not finish (or could not run): a hard instance
-            plan = _region_search(reduced, plan, options, levers, deadline, stats)
-    return [plan], lag, branch_bound
+#: The MCLP pipeline before the MIP, in order. Each phase skips itself when its lever is off or it does not
+#: apply; one that proves the optimum ends the pipeline.
+PHASES = (_greedy_swap, _subgradient_bound, _lp_bound, _branch, _lp_neighbourhood, _full_cover, _local_search,
+          _region_search)
 
 
-def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, deadline: float | None) -> _Found:
-    """Heuristics, Lagrangian bound and fixing, then the MIP, on a reduced problem."""
+def _incumbent(search: _Search) -> None:
+    """Run :data:`PHASES` in order until one proves the optimum."""
+    for phase in PHASES:
+        if phase(search):
+            return
+
+
+def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, deadline: Deadline) -> _Found:
+    """The phases before the MIP, Lagrangian fixing, then the MIP, on a reduced problem."""
     if reduced.p >= reduced.matrix.shape[1] or reduced.p == 0 or reduced.matrix.shape[0] == 0:
         chosen, _ = _mip(reduced, [], options, levers, deadline)
         return _Found([chosen], None, "optimal", {})
@@ -350,12 +380,14 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
     sub, opened, bound, plans, value = reduced, np.zeros(0, dtype=np.int64), None, [], None
     if levers.start or levers.bound:
         clock = time.perf_counter()
-        positions, lag, branch_bound = _incumbent(reduced, levers, deadline, options, stats)
+        search = _Search(reduced, levers, options, deadline, stats)
+        _incumbent(search)
         stats["heuristic_seconds"] = time.perf_counter() - clock
-        plans = [reduced.sites[plan] for plan in positions]
-        if lag is not None:
-            bound = lag.bound if branch_bound is None else min(lag.bound, branch_bound)
-            value = _value(reduced, positions[0])
+        plans = [reduced.sites[search.plan]]
+        if search.lag is not None:
+            lag = search.lag
+            bound = lag.bound if search.branch_bound is None else min(lag.bound, search.branch_bound)
+            value = _value(reduced, search.plan)
             if _proven(reduced, value, bound):
                 return _Found(plans, bound, "optimal", stats)
             fix_zero, fix_one = fixings(lag, reduced.p, _threshold(reduced, value))
@@ -385,7 +417,7 @@ def solve_mclp_matrix(weights: np.ndarray, cover: sp.csr_matrix, p: int, existin
     :func:`solve_mclp` validates its inputs and calls this; the benchmark calls it to switch levers off.
     """
     began = time.perf_counter()
-    deadline = None if options.time_limit is None else began + options.time_limit
+    deadline = Deadline(options.time_limit, floor=MIN_SECONDS)
     reduced = reduce_problem(weights, cover, existing, p, levers)
     found = _solve_reduced(reduced, options, levers, deadline)
     if not found.plans:
@@ -404,11 +436,7 @@ def solve_mclp_matrix(weights: np.ndarray, cover: sp.csr_matrix, p: int, existin
     bound = found.bound if found.bound is not None and math.isfinite(found.bound) else None
     if bound is not None and bool(np.all(weights == np.round(weights))):
         bound = math.floor(bound + 1e-6)  # whole weights: the optimum is a whole number
-    gap = (0.0 if found.status == "optimal" else None) if bound is None else \
-        max(bound - objective, 0.0) / max(abs(objective), 1e-9)
-    status = found.status
-    if status == "feasible" and gap is not None and gap <= options.gap + 1e-12:
-        status = "optimal"
+    status, gap = status_and_gap(objective, bound, options.gap, solver_optimal=found.status == "optimal")
     stats = {**reduced.stats, **found.stats}
     return MCLPResult(objective, selected, covered, status, gap, time.perf_counter() - began, stats)
 

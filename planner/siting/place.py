@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.siting.coverage import EARTH_RADIUS_KM, coverage_from_points
+from planner.siting.coverage import coverage_from_points, haversine_km
 from planner.siting.mclp import solve_mclp
 from planner.siting.sequence import RegencySequence, SiteSequences
 
@@ -119,12 +119,6 @@ def _kinds(kinds) -> list[str]:
     return first + sorted(set(kinds) - set(KIND_ORDER))
 
 
-def _haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-
-
 def _attribute(newly: np.ndarray, sites: np.ndarray, cover, pts: pd.DataFrame) -> np.ndarray:
     """Population newly covered, credited to the nearest new site covering each point (ties: first)."""
     credit = np.zeros(len(sites))
@@ -133,7 +127,7 @@ def _attribute(newly: np.ndarray, sites: np.ndarray, cover, pts: pd.DataFrame) -
         return credit
     reach = cover[points][:, sites].toarray()
     lon, lat = pts["lon"].to_numpy(), pts["lat"].to_numpy()
-    distance = _haversine_km(lon[points, None], lat[points, None], lon[None, sites], lat[None, sites])
+    distance = haversine_km(lon[points, None], lat[points, None], lon[None, sites], lat[None, sites])
     nearest = np.argmin(np.where(reach, distance, np.inf), axis=1)
     np.add.at(credit, nearest, pts["population"].to_numpy()[points])
     return credit
