@@ -1,9 +1,13 @@
-"""Sections of the management report (HTML fragments); the page is assembled in :mod:`planner.report.html`."""
+"""What the management report's sections say, as plain data: formatted text, table cells, figures.
+
+The HTML page is rendered from ``templates/report.html.j2`` (:mod:`planner.report.html`), which escapes every
+value; the PDF (:mod:`planner.report.pdf`) reads the same headers, cells and lines.
+"""
 
 from __future__ import annotations
 
 import base64
-from html import escape
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -21,45 +25,47 @@ def gap_text(gap: float | None, lang: str) -> str:
     return percent(gap, lang, 3 if gap < 0.01 else 2)
 
 
-def image(png: bytes, alt: str, caption: str, gid: str) -> str:
-    """An embedded (base64) PNG with a caption."""
-    data = base64.b64encode(png).decode("ascii")
-    return (f'<figure id="{gid}"><img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+def figure_spec(png: bytes, alt: str, caption: str, gid: str) -> dict[str, str]:
+    """An embedded PNG for the ``figure`` macro: element id, alt text, caption and the base64 data."""
+    return {"id": gid, "alt": alt, "caption": caption, "data": base64.b64encode(png).decode("ascii")}
 
 
-def table_html(frame: pd.DataFrame, headers: dict[str, str], formats: dict[str, object], *,
-               total: dict[str, object] | None = None, table_id: str = "") -> str:
-    """An HTML table of ``frame``'s columns in ``headers`` order, cells formatted by ``formats[column]``."""
+def table_spec(frame: pd.DataFrame, headers: dict[str, str], formats: dict[str, Callable | None], *,
+               total: dict[str, object] | None = None, table_id: str = "") -> dict:
+    """A table for the ``table`` macro: ``frame``'s columns in ``headers`` order, cells formatted by
+    ``formats[column]`` (right-aligned numbers; a column without a format is shown as text), optional total row.
+
+    Returns
+    -------
+    dict
+        ``id``, ``headers`` (list of str), ``rows`` (lists of ``{"text", "num"}`` cells), ``total`` (cells or None).
+    """
     columns = list(headers)
-    head = "".join(f"<th>{escape(headers[column])}</th>" for column in columns)
-    rows = []
-    for record in frame[columns].to_dict("records"):
-        rows.append("<tr>" + "".join(_cell(record[c], formats.get(c)) for c in columns) + "</tr>")
+    rows = [[_cell(record[c], formats.get(c)) for c in columns] for record in frame[columns].to_dict("records")]
+    total_row = None
     if total is not None:
-        rows.append('<tr class="total">' + "".join(_cell(total.get(c, ""), formats.get(c) if c in total and
-                                                         not isinstance(total[c], str) else None)
-                                                   for c in columns) + "</tr>")
-    ident = f' id="{table_id}"' if table_id else ""
-    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        total_row = [_cell(total.get(c, ""), formats.get(c) if c in total and not isinstance(total[c], str)
+                           else None) for c in columns]
+    return {"id": table_id, "headers": [headers[c] for c in columns], "rows": rows, "total": total_row}
 
 
-def _cell(value: object, formatter) -> str:
+def _cell(value: object, formatter: Callable | None) -> dict[str, object]:
     if formatter is None:
-        return f"<td>{escape(str(value))}</td>"
+        return {"text": str(value), "num": False}
     text = "n/a" if value is None or (isinstance(value, float) and value != value) else formatter(value)
-    return f'<td class="num">{escape(text)}</td>'
+    return {"text": text, "num": True}
 
 
-def status_banner(result: PlanResult, t, lang: str) -> str:
-    """The solver status line; a time-limited (``feasible``) plan is flagged in a warning box."""
+def status_spec(result: PlanResult, t, lang: str) -> dict[str, object]:
+    """The solver status line (``css`` class, ``warn`` sign, ``text``); a time-limited (``feasible``) plan is
+    flagged in a warning box."""
     summary = result.summary
     gap = gap_text(summary.get("gap"), lang)
     if summary["status"] == "optimal":
-        return f'<p class="status ok" id="status">{escape(t("status_optimal", gap=gap))}</p>'
+        return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap)}
     if summary["status"] == "feasible":
-        return f'<p class="status warn" id="status">&#9888; {escape(t("status_feasible", gap=gap))}</p>'
-    return f'<p class="status warn" id="status">{escape(summary["status"])}</p>'
+        return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap)}
+    return {"css": "warn", "warn": False, "text": str(summary["status"])}
 
 
 def _signed(text: str) -> str:
@@ -97,14 +103,6 @@ def headline_cards(numbers: dict, t, lang: str) -> list[tuple[str, str]]:
     return cards
 
 
-def headline_section(numbers: dict, t, lang: str) -> str:
-    """Three cards: workers within reach, gain over one gerai per regency, cost."""
-    cards = headline_cards(numbers, t, lang)
-    body = "".join(f'<div class="card"><div class="big">{escape(big)}</div><div>{escape(text)}</div></div>'
-                   for big, text in cards)
-    return f'<section id="headline"><h2>{escape(t("headline"))}</h2><div class="cards">{body}</div></section>'
-
-
 def _fmt_int(lang: str):
     return lambda value: number(float(value), lang)
 
@@ -133,13 +131,6 @@ def province_columns(table: pd.DataFrame, t, lang: str) -> tuple[dict, dict, dic
     return headers, formats, total
 
 
-def province_section(table: pd.DataFrame, t, lang: str) -> str:
-    """The per-province table with a total row."""
-    headers, formats, total = province_columns(table, t, lang)
-    return (f'<section id="provinces"><h2>{escape(t("provinces"))}</h2>'
-            f"{table_html(table, headers, formats, total=total, table_id='province-table')}</section>")
-
-
 def budget_columns(table: pd.DataFrame, t, lang: str) -> tuple[dict, dict, dict]:
     """Headers, cell formats (billion IDR) and the total row of the per-year budget table."""
     headers = {"year": t("col_year"), "budget": t("col_budget"), "capex": t("col_capex"), "opex": t("col_opex"),
@@ -151,14 +142,6 @@ def budget_columns(table: pd.DataFrame, t, lang: str) -> tuple[dict, dict, dict]
     formats["year"] = str
     sums = {c: float(table[c].sum()) for c in ("budget", "capex", "opex", "spend", "budget_left")}
     return headers, formats, {"year": t("total"), **sums}
-
-
-def budget_section(table: pd.DataFrame, t, lang: str) -> str:
-    """The per-year budget table (billion IDR) with the marginal value of budget."""
-    headers, formats, total = budget_columns(table, t, lang)
-    note = f'<p class="note">{escape(t("idr_bn"))}</p>'
-    return (f'<section id="budget"><h2>{escape(t("budget_table"))}</h2>{note}'
-            f"{table_html(table, headers, formats, total=total, table_id='budget-table')}</section>")
 
 
 def focus_columns(t, lang: str) -> tuple[dict, dict]:
@@ -174,15 +157,21 @@ def focus_columns(t, lang: str) -> tuple[dict, dict]:
     return headers, formats
 
 
-def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> str:
-    """The focus province's table (named regencies + the rest) and, folded, every regency of it."""
+def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> dict:
+    """The focus province's table (named regencies + the rest) and, folded, every regency of it.
+
+    Returns
+    -------
+    dict
+        ``summary`` and ``detail`` (table specs, see :func:`table_spec`) and ``detail_label``.
+    """
     headers, formats = focus_columns(t, lang)
     for frame in (summary, detail):
         for kind in KINDS:
             frame[f"{kind}_when"] = frame[f"{kind}_when"].replace("", t("when_none"))
-    return (table_html(summary, headers, formats, table_id="focus-table")
-            + f"<details><summary>{escape(t('col_region'))}: {len(detail)}</summary>"
-            + table_html(detail, headers, formats, table_id="focus-detail") + "</details>")
+    return {"summary": table_spec(summary, headers, formats, table_id="focus-table"),
+            "detail_label": f"{t('col_region')}: {len(detail)}",
+            "detail": table_spec(detail, headers, formats, table_id="focus-detail")}
 
 
 def assumption_items(result: PlanResult, dataset: RegionDataset, t, lang: str) -> dict[str, list[str]]:
@@ -203,14 +192,6 @@ def assumption_items(result: PlanResult, dataset: RegionDataset, t, lang: str) -
              t("a_data"): [source_line(dataset, t), str(dataset.source)],
              t("a_estimated"): _estimated(dataset, t)}
     return items
-
-
-def assumptions_section(result: PlanResult, dataset: RegionDataset, t, lang: str) -> str:
-    """Targets, costs, radii, budgets, rules, data sources and what is estimated."""
-    items = assumption_items(result, dataset, t, lang)
-    body = "".join(f"<h3>{escape(title)}</h3><ul>" + "".join(f"<li>{escape(item)}</li>" for item in lines)
-                   + "</ul>" for title, lines in items.items())
-    return f'<section id="assumptions"><h2>{escape(t("assumptions"))}</h2>{body}</section>'
 
 
 def _rules(result: PlanResult, t, lang: str) -> list[str]:
@@ -249,10 +230,3 @@ def solver_detail(result: PlanResult, t, lang: str) -> str:
                unit=unit, bound="n/a" if bound is None else number(bound, lang),
                build=float(summary.get("build_seconds", 0.0)), solve=float(summary.get("solve_seconds", 0.0)))
     return detail
-
-
-def solver_section(result: PlanResult, t, lang: str) -> str:
-    """Status, proven gap, objective and bound, timings."""
-    detail = solver_detail(result, t, lang)
-    return (f'<section id="solver"><h2>{escape(t("solver"))}</h2>{status_banner(result, t, lang)}'
-            f"<p>{escape(detail)}</p></section>")

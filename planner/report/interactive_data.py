@@ -1,11 +1,10 @@
 """What the interactive map shows, as plain JSON-ready data: regions with their tooltips and colour themes,
 sites, existing gerai and the grid of people beyond reach. No HTML page is assembled here
-(:mod:`planner.report.interactive` does that).
+(:mod:`planner.report.interactive` does that); the tooltips are rendered from ``templates/map_tips.html.j2``
+(autoescaped).
 """
 
 from __future__ import annotations
-
-from html import escape
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +17,7 @@ from planner.report.geo import NATIONAL_CRS, anchor_points, drawing_layer, plan_
 from planner.report.i18n import number, percent
 from planner.report.mapkit import EMPTY_COLOUR, class_label, count_classes, sequential_colours
 from planner.report.maps import GAIN_BREAKS, GAIN_COLOURS, SHARE_BREAKS
+from planner.report.templating import render_macro
 from planner.report.unreached import DENSITY_COLOURS, density_class, density_labels, unreached_grid
 from planner.scenario import KINDS
 
@@ -45,32 +45,29 @@ def display_layers(result: PlanResult, dataset: RegionDataset, tolerance_m: floa
     return simple, provinces, anchors
 
 
-def _row(label: str, value: str) -> str:
-    return f"<tr><td>{escape(label)}</td><td class='n'>{escape(value)}</td></tr>"
+TIPS = "map_tips.html.j2"
 
 
 def region_tip(row: pd.Series, years: list[int], t, lang: str) -> str:
     """Tooltip HTML of one region: name, code, province, new outlets per year, workers, reach, gain."""
-    head = (f"<b>{escape(str(row['region_name']))}</b> ({escape(str(row['region_code']))})<br>"
-            f"{escape(t('col_province'))}: {escape(str(row['province_name']))}")
-    table = (f"<table><tr><th>{escape(t('col_year'))}</th><th>{escape(t('col_new_gerai'))}</th>"
-             f"<th>{escape(t('col_new_kanal'))}</th></tr>")
-    for year in years:
-        table += (f"<tr><td>{year}</td><td class='n'>{int(row[f'gerai_new_{year}'])}</td>"
-                  f"<td class='n'>{int(row[f'kanal_new_{year}'])}</td></tr>")
-    table += (f"<tr class='t'><td>{escape(t('im_total'))}</td><td class='n'>{int(row['gerai_new_total'])}</td>"
-              f"<td class='n'>{int(row['kanal_new_total'])}</td></tr></table>")
-    facts = "<table>" + _row(t("col_existing_gerai"), str(int(row["gerai_existing"])))
-    facts += _row(f"{t('col_workers')} {years[-1]}", number(float(row["workers_informal"]), lang))
     share = row["share_reached"]
-    facts += _row(t("col_reached"), f"{number(float(row['workers_reached']), lang)} "
-                                    f"({percent(None if pd.isna(share) else float(share), lang)})")
+    facts = [(t("col_existing_gerai"), str(int(row["gerai_existing"]))),
+             (f"{t('col_workers')} {years[-1]}", number(float(row["workers_informal"]), lang)),
+             (t("col_reached"), f"{number(float(row['workers_reached']), lang)} "
+                                f"({percent(None if pd.isna(share) else float(share), lang)})")]
     if "gain_share_one_per_regency" in row.index and not pd.isna(row["gain_share_one_per_regency"]):
         gain = float(row["workers_reached"] - row["workers_reached_one_per_regency"])
         points = 100.0 * float(row["gain_share_one_per_regency"])
-        facts += _row(t("im_gain_row"), f"{'+' if gain >= 0 else ''}{number(gain, lang)} "
-                                        f"({'+' if points >= 0 else ''}{number(points, lang, 1)} pp)")
-    return head + table + facts + "</table>"
+        facts.append((t("im_gain_row"), f"{'+' if gain >= 0 else ''}{number(gain, lang)} "
+                                         f"({'+' if points >= 0 else ''}{number(points, lang, 1)} pp)"))
+    tip = {"name": str(row["region_name"]), "code": str(row["region_code"]), "province_label": t("col_province"),
+           "province": str(row["province_name"]),
+           "headers": [t("col_year"), t("col_new_gerai"), t("col_new_kanal")],
+           "years": [(str(year), str(int(row[f"gerai_new_{year}"])), str(int(row[f"kanal_new_{year}"])))
+                     for year in years],
+           "total": (t("im_total"), str(int(row["gerai_new_total"])), str(int(row["kanal_new_total"]))),
+           "facts": facts}
+    return render_macro(TIPS, "region", tip)
 
 
 def _count_theme(values: np.ndarray, label: str, t) -> dict:
@@ -122,9 +119,9 @@ def site_features(result: PlanResult, kind: str, t, lang: str) -> dict | None:
     first = min(plan_years(result))
     sites = sites[sites["year"] >= first]
     radius = float(result.summary["scenario"][kind]["radius_km"])
-    tips = [f"<b>{escape(t('im_site', kind=t(f'{kind}_short'), name=str(row.name), year=int(row.year)))}</b>"
-            f"<br>{escape(str(row.region_code))}<br>{escape(t('im_covered', km=radius))}: "
-            f"{number(float(row.workers_covered), lang)}" for row in sites.itertuples()]
+    tips = [render_macro(TIPS, "site", t("im_site", kind=t(f"{kind}_short"), name=str(row.name), year=int(row.year)),
+                         str(row.region_code), t("im_covered", km=radius), number(float(row.workers_covered), lang))
+            for row in sites.itertuples()]
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
     return geojson(points, [{"k": kind, "y": int(year), "t": tip} for year, tip in zip(sites["year"], tips,
                                                                                         strict=True)])
@@ -138,11 +135,12 @@ def existing_features(result: PlanResult, regions: pd.DataFrame, anchors: gpd.Ge
                                                            & (result.sites["kind"] == "gerai")]
     if sites is not None and not sites.empty:
         points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
-        tips = [f"{escape(str(row.name))} ({escape(str(row.region_code))})" for row in sites.itertuples()]
+        tips = [render_macro(TIPS, "existing_site", str(row.name), str(row.region_code)) for row in sites.itertuples()]
         return geojson(points, [{"k": "existing", "t": tip, "n": 1} for tip in tips])
     has = regions["gerai_existing"].to_numpy() > 0
     props = [{"k": "existing", "n": int(row.gerai_existing),
-              "t": escape(t("im_existing_regency", n=int(row.gerai_existing), year=first, region=row.region_name))}
+              "t": render_macro(TIPS, "text", t("im_existing_regency", n=int(row.gerai_existing), year=first,
+                                                 region=row.region_name))}
              for row in regions[has].itertuples()]
     return geojson(gpd.GeoDataFrame(geometry=anchors[has].to_numpy(), crs="EPSG:4326"), props)
 
