@@ -184,6 +184,7 @@ def test_worker_years_reward_early_openings_and_final_reach_does_not_care():
     final = plan(dataset, tiny_scenario(objective="final_reach", budget_idr=[0, 2e9]))
     assert opened_in(final, 2015) == 2
     assert final.summary["objective"] == pytest.approx(final.reach.query("year == 2015")["workers_reached"].sum())
+    assert final.summary["objective_model"] == pytest.approx(final.summary["objective"], rel=1e-6)  # the model's too
 
 
 def test_actuals_fix_past_years_and_replan_the_rest(tmp_path):

@@ -84,7 +84,7 @@ def test_over_the_at_most_target_and_over_the_cap_in_the_final_year_are_named():
 
 
 def test_the_budget_breach_names_the_spend_and_the_budget():
-    found = _verify(_inputs(budget_idr=[1e9, 1e9]), GOOD)
+    found = _verify(_inputs(budget_idr=[1e9, 5e9]), GOOD)
     assert "budget 2014: spend IDR 2,000,000,000 exceeds IDR 1,000,000,000" in found
 
 
@@ -108,3 +108,17 @@ def test_kanal_needs_a_gerai_in_its_province_when_the_rule_is_per_province():
     rows = [*GOOD, ("11.02", "kanal", 2014, 1), ("12.03", "kanal", 2014, 1)]
     found = _verify(_inputs(**{"kanal.target": 2, "kanal_requires_gerai": "province"}), rows)
     assert found == ["kanal without gerai in 12 2014", "kanal without gerai in 12 2015"]
+
+
+def test_rules_met_exactly_in_the_final_year_or_by_one_outlet_pass():
+    # The floor met by a gerai opened in the last year; a kanal next to exactly one gerai (per-region rule),
+    # a region with neither; reach capped exactly at the service capacity.
+    rows = [*GOOD, ("12.03", "gerai", 2015, 1), ("11.01", "kanal", 2014, 1)]
+    changes = {"gerai.target": 3, "kanal.target": 1, "province_min_gerai": 1, "kanal_requires_gerai": "region"}
+    assert _verify(_inputs(**changes), rows) == []
+    assert _verify(_inputs(**{"gerai.service_capacity_workers": 5_000}), GOOD) == []
+
+
+def test_reach_half_as_large_again_as_the_workers_is_named():
+    found = _verify(_inputs(), GOOD, lambda r: r.assign(workers_reached=r["workers_informal"] * 1.5))
+    assert "reach 11.01 2014: more workers reached than exist" in found
