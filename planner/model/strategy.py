@@ -118,6 +118,9 @@ MIN_PHASE_SECONDS = 0.05
 #: Most MIP rounds of the search; each round first models exactly the (region, year) pairs where the envelope
 #: overestimates the best plan (``ExactCells``), or, when there are none, aims for a tighter model gap.
 MAX_ROUNDS = 8
+#: Share of the requested gap the MIP rounds aim for in the model: the next plan may land on counts where the
+#: envelope still overestimates a little, and the rest of the requested gap absorbs that.
+ROUND_GAP_SHARE = 0.5
 
 
 def _round(name: str, outcome: SolveOutcome, exact: ExactObjective, cells: ExactCells, added: list[str]) -> dict:
@@ -144,7 +147,8 @@ def _search(m: AllocationModel, separator: ReachSeparator, cells: ExactCells, op
             before = set(cells.regions)
             cells.add_overestimated(best.values, exact(best.values))
             added = sorted(set(cells.regions) - before)
-            gap = _tightened(options.gap if added or attempt == 0 else gap * 0.7, options.gap, best, exact, cells)
+            aim = options.gap * ROUND_GAP_SHARE if added or attempt == 0 else gap * 0.7
+            gap = _tightened(aim, options.gap, best, exact, cells)
         start = cells.complete(best.values) if best else None
         mip = solve(m.problem, deadline.limit(options).with_(gap=gap), start=start, separate=separator)
         phases.append(_round("mip" if attempt == 0 else f"mip_round_{attempt + 1}", mip, exact, cells, added))
