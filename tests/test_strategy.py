@@ -79,7 +79,7 @@ def test_the_solve_models_overestimated_regencies_exactly_and_proves_the_true_op
 def test_without_the_exactness_step_the_plan_is_wrong_and_the_gap_says_so(monkeypatch):
     # switched off, the envelope's plan (one gerai each) stays; its exact objective is far below the bound,
     # and the reported gap is that honest distance, not the model's own gap
-    monkeypatch.setattr(strategy.ExactCells, "add_overestimated", lambda self, values, objective: 0)
+    monkeypatch.setattr(strategy.ExactCells, "add_overestimated", lambda self, values, objective: [])
     _, solution = strategy.solve_allocation(non_concave_inputs(), SolverOptions(gap=0.001))
     optimum, _ = brute_force_optimum()
     assert final_gerai(solution) == (1, 1)

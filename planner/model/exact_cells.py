@@ -97,14 +97,15 @@ class ExactCells:
         share = np.array([values[v.name] for v in self.exact.share])
         return np.maximum(share - self.exact.reached(values), 0.0) * self.exact.weight
 
-    def add_overestimated(self, values: dict[str, float], objective: float) -> int:
+    def add_overestimated(self, values: dict[str, float], objective: float) -> list[tuple[str, int]]:
         """Model exactly every pair where the plan's model value exceeds its table value by more than
-        ``EXACT_MIN_SHARE`` of ``objective``; returns how many pairs were added."""
+        ``EXACT_MIN_SHARE`` of ``objective``; returns the (region_code, year) pairs added."""
         excess = self.overestimate(values)
-        chosen = [i for i in np.flatnonzero(excess > EXACT_MIN_SHARE * max(objective, 1.0)) if i not in self.cells]
+        chosen = [int(i) for i in np.flatnonzero(excess > EXACT_MIN_SHARE * max(objective, 1.0))
+                  if int(i) not in self.cells]
         for i in chosen:
-            self._add(int(i))
-        return len(chosen)
+            self._add(i)
+        return [self.exact.keys[i] for i in chosen]
 
     def _add(self, i: int) -> None:
         """Binaries and rows that make pair ``i`` exact over every count pair its variables' bounds allow."""

@@ -123,12 +123,14 @@ MAX_ROUNDS = 8
 ROUND_GAP_SHARE = 0.5
 
 
-def _round(name: str, outcome: SolveOutcome, exact: ExactObjective, cells: ExactCells, added: list[str]) -> dict:
-    """A phase record of one MIP round: the model's and the exact objective of its plan, the bound, and which
-    regions the round modelled exactly."""
+def _round(name: str, outcome: SolveOutcome, exact: ExactObjective, cells: ExactCells,
+           added: list[tuple[str, int]]) -> dict:
+    """A phase record of one MIP round: the model's and the exact objective of its plan, the bound, which
+    regions (and how many region-years) the round modelled exactly, and how many are exact in all."""
     record = _phase(name, outcome)
     record.update(objective_exact=exact(outcome.values) if outcome.has_solution else None,
-                  exact_pairs=len(cells.cells), exact_regions=len(cells.regions), regions_made_exact=added)
+                  regions_made_exact=sorted({code for code, _ in added}), pairs_made_exact=len(added),
+                  exact_pairs=len(cells.cells), exact_regions=len(cells.regions))
     return record
 
 
@@ -142,11 +144,9 @@ def _search(m: AllocationModel, separator: ReachSeparator, cells: ExactCells, op
     for attempt in range(MAX_ROUNDS):
         if deadline.passed():
             break
-        added: list[str] = []
+        added: list[tuple[str, int]] = []
         if best is not None:
-            before = set(cells.regions)
-            cells.add_overestimated(best.values, exact(best.values))
-            added = sorted(set(cells.regions) - before)
+            added = cells.add_overestimated(best.values, exact(best.values))
             aim = options.gap * ROUND_GAP_SHARE if added or attempt == 0 else gap * 0.7
             gap = _tightened(aim, options.gap, best, exact, cells)
         start = cells.complete(best.values) if best else None
