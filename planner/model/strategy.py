@@ -139,19 +139,23 @@ def _search(m: AllocationModel, separator: ReachSeparator, cells: ExactCells, op
             phases: list[dict]) -> tuple[SolveOutcome | None, float | None]:
     """Full MIP rounds from the best plan until its exact gap (plan read from the exact table, against the
     model's bound) is within the tolerance. Before each round, the pairs where the envelope overestimates the
-    best plan are modelled exactly; when there are none left, the round aims for a tighter model gap."""
-    gap = options.gap
+    best plan are modelled exactly; when there are none left, the round aims for a tighter model gap (unless
+    the last round stopped short of its gap, at a time or node limit)."""
+    gap, stopped = options.gap, False
     for attempt in range(MAX_ROUNDS):
         if deadline.passed():
             break
         added: list[tuple[str, int]] = []
         if best is not None:
             added = cells.add_overestimated(best.values, exact(best.values))
+            if stopped and not added:  # the last round stopped short of its gap: only a new model can help
+                break
             aim = options.gap * ROUND_GAP_SHARE if added or attempt == 0 else gap * 0.7
             gap = _tightened(aim, options.gap, best, exact, cells)
         start = cells.complete(best.values) if best else None
         mip = solve(m.problem, deadline.limit(options).with_(gap=gap), start=start, separate=separator)
         phases.append(_round("mip" if attempt == 0 else f"mip_round_{attempt + 1}", mip, exact, cells, added))
+        stopped = mip.status != "optimal"
         if mip.bound is not None and math.isfinite(mip.bound):
             bound = mip.bound if bound is None else min(bound, mip.bound)
         if mip.has_solution and (best is None or exact(mip.values) >= exact(best.values)):
