@@ -7,6 +7,8 @@ relaxation of the full one, so its dual bound is a valid bound on the full model
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pulp
@@ -55,6 +57,8 @@ class ReachSeparator:
             self.present.add(name)  # keys (region_code, year, plane) from build_model's initial rows
         self.rounds = 0
         self.rows_added = 0
+        #: Completes a repaired plan for rows outside this separator (e.g. ``ExactCells.complete``).
+        self.complete: Callable[[dict[str, float]], dict[str, float]] | None = None
 
     def envelope(self, n_gerai: np.ndarray, n_kanal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Envelope share and the index of its lowest plane for every (region, year) row of ``table``."""
@@ -92,7 +96,7 @@ class ReachSeparator:
         for name, value in zip(self.gerai_names + self.kanal_names, np.concatenate([n_gerai, n_kanal]),
                                strict=True):
             repaired[name] = float(value)
-        return added, repaired
+        return added, (self.complete(repaired) if self.complete else repaired)
 
     def _neighbours(self, n_gerai: np.ndarray, n_kanal: np.ndarray, integral: bool):
         """Integer count pairs around a solution whose planes are added with the violated one, so that

@@ -23,10 +23,9 @@ import pandas as pd
 
 from planner.inputs import PlanInputs
 from planner.model.build import build_model
-from planner.model.constraints import count_table
+from planner.model.exact_cells import ExactCells, ExactObjective
 from planner.model.reach_cuts import ReachSeparator, planes_at_points
 from planner.model.variables import AllocationModel
-from planner.reach import share_cube
 from planner.solve import Deadline, SolveOutcome, SolverOptions, solve, status_and_gap
 
 SEED_STEPS = ((0, 0), (1, 0), (0, 1), (1, 2), (2, 4))
@@ -95,32 +94,6 @@ def _phase(name: str, outcome: SolveOutcome) -> dict:
             "objective": outcome.objective, "bound": outcome.bound}
 
 
-class ExactObjective:
-    """The objective of a plan read from the exact reach table (the model works on its concave envelope,
-    which can overestimate a non-concave ``points`` table at some counts)."""
-
-    def __init__(self, m: AllocationModel, inputs: PlanInputs) -> None:
-        table = count_table(m)
-        codes = list(inputs.regions["region_code"])
-        self.cube = share_cube(inputs.grid, codes)
-        position = {code: i for i, code in enumerate(codes)}
-        self.rows = np.array([position[c] for c in table["region_code"]])
-        self.gerai = [v.name for v in table["gerai"]]
-        self.kanal = [v.name for v in table["kanal"]]
-        weight = table["workers"].to_numpy(float)
-        if inputs.scenario.objective == "final_reach":
-            weight = np.where(table["year"].to_numpy() == inputs.years[-1], weight, 0.0)
-        self.weight = weight
-        self.workers = table["workers"].to_numpy(float)
-        self.limit = inputs.service_limit
-
-    def __call__(self, values: dict[str, float]) -> float:
-        n_gerai = np.rint([values[name] for name in self.gerai]).astype(int)
-        n_kanal = np.rint([values[name] for name in self.kanal]).astype(int)
-        reached = np.minimum(self.cube[self.rows, n_gerai, n_kanal] * self.workers, self.limit(n_gerai, n_kanal))
-        return float((reached * self.weight / np.where(self.workers > 0, self.workers, 1.0)).sum())
-
-
 def _fix_integral_regions(m: AllocationModel, values: dict[str, float]) -> list[tuple]:
     counts = m.counts.assign(value=[values.get(v.name, 0.0) for v in m.counts["var"]])
     fractional = (counts["value"] - counts["value"].round()).abs() > 1e-6
@@ -142,18 +115,47 @@ def _restore(saved: list[tuple]) -> None:
 MIN_PHASE_SECONDS = 0.05
 
 
-def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOptions, deadline: Deadline,
-            best: SolveOutcome | None, exact: ExactObjective, bound: float | None, phases: list[dict]
-            ) -> tuple[SolveOutcome | None, float | None]:
-    """Full MIP from the best plan until the exact gap (plan read from the exact table) is within the
-    tolerance; where the envelope overestimates the plan, solve again with a tighter model gap."""
-    gap = options.gap if best is None else _tightened(options.gap, options.gap, best, exact)
-    for attempt in range(3):
+#: Most MIP rounds of the search; each round first models exactly the (region, year) pairs where the envelope
+#: overestimates the best plan (``ExactCells``), or, when there are none, aims for a tighter model gap.
+MAX_ROUNDS = 8
+#: Share of the requested gap the MIP rounds aim for in the model: the next plan may land on counts where the
+#: envelope still overestimates a little, and the rest of the requested gap absorbs that.
+ROUND_GAP_SHARE = 0.5
+
+
+def _round(name: str, outcome: SolveOutcome, exact: ExactObjective, cells: ExactCells,
+           added: list[tuple[str, int]]) -> dict:
+    """A phase record of one MIP round: the model's and the exact objective of its plan, the bound, which
+    regions (and how many region-years) the round modelled exactly, and how many are exact in all."""
+    record = _phase(name, outcome)
+    record.update(objective_exact=exact(outcome.values) if outcome.has_solution else None,
+                  regions_made_exact=sorted({code for code, _ in added}), pairs_made_exact=len(added),
+                  exact_pairs=len(cells.cells), exact_regions=len(cells.regions))
+    return record
+
+
+def _search(m: AllocationModel, separator: ReachSeparator, cells: ExactCells, options: SolverOptions,
+            deadline: Deadline, best: SolveOutcome | None, exact: ExactObjective, bound: float | None,
+            phases: list[dict]) -> tuple[SolveOutcome | None, float | None]:
+    """Full MIP rounds from the best plan until its exact gap (plan read from the exact table, against the
+    model's bound) is within the tolerance. Before each round, the pairs where the envelope overestimates the
+    best plan are modelled exactly; when there are none left, the round aims for a tighter model gap (unless
+    the last round stopped short of its gap, at a time or node limit)."""
+    gap, stopped = options.gap, False
+    for attempt in range(MAX_ROUNDS):
         if deadline.passed():
             break
-        mip = solve(m.problem, deadline.limit(options).with_(gap=gap), start=best.values if best else None,
-                    separate=separator)
-        phases.append(_phase("mip" if attempt == 0 else f"mip_tighter_{attempt}", mip))
+        added: list[tuple[str, int]] = []
+        if best is not None:
+            added = cells.add_overestimated(best.values, exact(best.values))
+            if stopped and not added:  # the last round stopped short of its gap: only a new model can help
+                break
+            aim = options.gap * ROUND_GAP_SHARE if added or attempt == 0 else gap * 0.7
+            gap = _tightened(aim, options.gap, best, exact, cells)
+        start = cells.complete(best.values) if best else None
+        mip = solve(m.problem, deadline.limit(options).with_(gap=gap), start=start, separate=separator)
+        phases.append(_round("mip" if attempt == 0 else f"mip_round_{attempt + 1}", mip, exact, cells, added))
+        stopped = mip.status != "optimal"
         if mip.bound is not None and math.isfinite(mip.bound):
             bound = mip.bound if bound is None else min(bound, mip.bound)
         if mip.has_solution and (best is None or exact(mip.values) >= exact(best.values)):
@@ -162,14 +164,14 @@ def _search(m: AllocationModel, separator: ReachSeparator, options: SolverOption
             break
         if status_and_gap(exact(best.values), bound, options.gap)[0] == "optimal":
             break
-        gap = _tightened(gap * 0.7, options.gap, best, exact)
     return best, bound
 
 
-def _tightened(gap: float, tolerance: float, plan: SolveOutcome, exact: ExactObjective) -> float:
-    """Model gap to aim for so that the plan's exact gap meets ``tolerance`` although the envelope
-    overestimates the plan by ``(model - exact) / exact``."""
-    overestimate = max(plan.objective - exact(plan.values), 0.0) / max(exact(plan.values), 1e-9)
+def _tightened(gap: float, tolerance: float, plan: SolveOutcome, exact: ExactObjective, cells: ExactCells) -> float:
+    """Model gap to aim for so that the plan's exact gap meets ``tolerance`` although the envelope still
+    overestimates the plan by ``(model - exact) / exact`` at the pairs not modelled exactly."""
+    value = exact(plan.values)
+    overestimate = float(cells.overestimate(cells.complete(plan.values)).sum()) / max(value, 1e-9)
     return max(min(gap, tolerance - 1.2 * overestimate), tolerance / 20)
 
 
@@ -199,6 +201,8 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     m = build_model(inputs, planes=planes_at_points(inputs, seed_points(inputs)))
     separator = ReachSeparator(m, inputs)
     exact = ExactObjective(m, inputs)
+    cells = ExactCells(m, exact)
+    separator.complete = cells.complete
     build_seconds = time.perf_counter() - built
     began = time.perf_counter()
     deadline = Deadline(options.time_limit, floor=MIN_PHASE_SECONDS)
@@ -212,10 +216,10 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     start = solve(m.problem, deadline.limit(options).with_(gap=options.gap * 0.5), separate=separator,
                   target=target)
     _restore(saved)
-    phases.append(_phase("starting_plan", start))
+    phases.append(_round("starting_plan", start, exact, cells, []))
     best = start if start.has_solution else None
     if best is None or status_and_gap(exact(best.values), bound, options.gap)[0] != "optimal":
-        best, bound = _search(m, separator, options, deadline, best, exact, bound, phases)
+        best, bound = _search(m, separator, cells, options, deadline, best, exact, bound, phases)
     solve_seconds = time.perf_counter() - began
     if best is None:  # the full MIP (not the restricted starting plan) proving infeasibility is a verdict
         full = [phase for phase in phases if phase["phase"] == "mip"]
