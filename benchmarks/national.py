@@ -54,17 +54,20 @@ inputs = build_inputs(load_dataset(sys.argv[1] if sys.argv[1] != "-" else None),
 m = build_model(inputs, planes=inputs.planes.iloc[:0])
 table = count_table(m)
 grid = inputs.grid
-curves = {"gerai": grid[grid["n_kanal"] == 0].set_index(["region_code", "n_gerai"])["share"],
-          "kanal": grid[grid["n_gerai"] == 0].set_index(["region_code", "n_kanal"])["share"]}
+# each kind's own curve, the other kind at its smallest count in the table (its existing outlets)
+low_gerai = grid.groupby("region_code")["n_gerai"].transform("min")
+low_kanal = grid.groupby("region_code")["n_kanal"].transform("min")
+curves = {"gerai": grid[grid["n_kanal"] == low_kanal].set_index(["region_code", "n_gerai"])["share"],
+          "kanal": grid[grid["n_gerai"] == low_gerai].set_index(["region_code", "n_kanal"])["share"]}
 for row in table.itertuples(index=False):
     parts = []
     for kind, count in (("gerai", row.gerai), ("kanal", row.kanal)):
         part = pulp.LpVariable(f"naive_{kind}_{row.region_code.replace('.', '_')}_{row.year}", 0.0, 1.0)
         parts.append(part)
-        curve = curves[kind].loc[row.region_code].to_numpy()
-        n = np.arange(len(curve), dtype=float)
-        for point in n[:-1] + 0.5:  # tangent of the piecewise-linear interpolation's smooth version
-            low = int(point)
+        series = curves[kind].loc[row.region_code].sort_index()
+        curve, n = series.to_numpy(), series.index.to_numpy(dtype=float)
+        for low in range(len(curve) - 1):  # tangent at the half-integer point between two counts
+            point = n[low] + 0.5
             slope = curve[low + 1] - curve[low]
             value = curve[low] + slope * 0.5
             m.add("naive_reach", (kind, row.region_code, row.year, low),
