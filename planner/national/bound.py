@@ -1,0 +1,321 @@
+"""A proven upper bound on the national site-level model, without solving it whole.
+
+Method (decomposition by regency, then the count model):
+
+1. For each regency r, let C_r^k be its candidate sites that allow kind k (plus any site where a plan to be
+   bounded already placed an outlet of r). Let V_r(g, k) be the most base-year workers, anywhere (across
+   borders too), that g gerai and k kanal on C_r can cover. Its LP relaxation (maximal covering LP: z_j <=
+   sum of covering y, sum of gerai y <= g, sum of kanal y <= k, 0 <= y, z <= 1; demand points covered by the
+   same sites merged, weights added) is solved by HiGHS at a few count pairs. For ANY row prices pi >= 0 (the
+   LP's duals, clipped), weak LP duality gives, for every (g, k),
+       V_r(g, k) <= sum_col max(0, c_col - A_col' pi) + pi_g g + pi_k k,
+   so each solve yields a plane valid at every count pair, whatever the solver's accuracy.
+2. Growth: w_{i,t} <= w_{i,0} F_{r,t} with F_{r,t} the largest growth factor of year t among the points C_r
+   can reach, so the planes times F_{r,t} bound what r's outlets reach in year t.
+3. Every demand point reached in year t is covered by some open outlet, which belongs to some regency, so
+   the national reach in year t is at most sum_r (what r's open outlets cover); r's open outlets are
+   N[r,gerai,t] gerai and N[r,kanal,t] kanal at distinct sites of C_r. Hence the site-level optimum is at
+   most the optimum of the count model (same counts, same rules: budgets, targets, rollout, caps, floors,
+   locks, kanal rule, actuals) whose reach of (r, t) is at most min over planes. That count model is the
+   allocation MILP (``planner.model.build``) with these planes in place of the reach envelope, and the
+   proven dual bound HiGHS returns for it (not its objective) is an upper bound on the site-level optimum.
+   Double counting of border points and the LP relaxation only make it looser, never invalid.
+4. Lazy refinement: after each count solve, the pairs (g, k) it chose that have no plane of their own get
+   one (an LP solve at that pair), and the count model is solved again, until no pair is new.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from planner.inputs import PlanInputs
+from planner.model.build import build_model
+from planner.model.variables import count_var_name
+from planner.national.model import NationalData, chord, unit_vectors
+from planner.scenario import KINDS
+from planner.siting.reduce import merge_rows, undominated_columns
+from planner.solve import SolverOptions, new_highs, run_highs, solve
+
+#: Objective unit of the count model: reach variables in millions of persons (well scaled rows).
+UNIT = 1e6
+
+
+@dataclass
+class RegionLP:
+    """The covering LP of one regency's own sites (merged rows, dominated sites dropped), held in HiGHS for
+    warm re-solves at several count pairs; built when needed and dropped after (memory).
+
+    Attributes
+    ----------
+    weights : numpy.ndarray
+        Base-year workers of each merged demand row (persons).
+    matrix : scipy.sparse.csc_matrix
+        The LP's rows x columns (cover rows, then the gerai and kanal count rows).
+    highs : object or None
+        The HiGHS instance (None when there is nothing to cover).
+    """
+
+    weights: np.ndarray
+    matrix: sp.csc_matrix | None
+    highs: object = None
+
+
+def _site_table(data: NationalData, extra: pd.DataFrame | None) -> pd.DataFrame:
+    rows = [data.sites.loc[data.sites[f"allows_{kind}"], ["region_code", "lon", "lat"]].assign(kind=kind)
+            for kind in KINDS]
+    if extra is not None and len(extra):
+        rows.append(extra[["region_code", "lon", "lat", "kind"]])
+    table = pd.concat(rows, ignore_index=True)
+    return table.drop_duplicates(["region_code", "kind", "lon", "lat"]).reset_index(drop=True)
+
+
+def _region_matrix(tree: cKDTree, sites: pd.DataFrame, radius: dict) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Demand positions reachable from a regency's sites and their coverage (rows local), gerai then kanal."""
+    rows, cols, offset = [], [], 0
+    for kind in KINDS:
+        part = sites[sites["kind"] == kind]
+        found = tree.query_ball_point(unit_vectors(part["lon"], part["lat"]), chord(radius[kind]))
+        for column, hits in enumerate(found):
+            rows.append(np.asarray(hits, dtype=np.int64))
+            cols.append(np.full(len(hits), offset + column, dtype=np.int64))
+        offset += len(part)
+    rows_all = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    cols_all = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    points, local = np.unique(rows_all, return_inverse=True)
+    matrix = sp.csr_matrix((np.ones(len(local), bool), (local, cols_all)), shape=(len(points), offset))
+    return points, matrix
+
+
+def _highs_lp(matrix: sp.csr_matrix, weights: np.ndarray, n_gerai: int):
+    import highspy
+
+    n_rows, n_sites = matrix.shape
+    linking = sp.hstack([-sp.csr_matrix(matrix, dtype=float), sp.identity(n_rows, format="csr")])
+    kinds = np.zeros((2, n_sites + n_rows))
+    kinds[0, :n_gerai], kinds[1, n_gerai:n_sites] = 1.0, 1.0
+    columns = sp.csc_matrix(sp.vstack([linking, sp.csr_matrix(kinds)]))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_sites + n_rows, n_rows + 2
+    lp.col_cost_ = np.concatenate([np.zeros(n_sites), weights]).astype(float)
+    lp.col_lower_, lp.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
+    lp.row_lower_ = np.full(n_rows + 2, -highspy.kHighsInf)
+    lp.row_upper_ = np.zeros(n_rows + 2)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = columns.indptr, columns.indices
+    lp.a_matrix_.value_ = columns.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    highs = new_highs(SolverOptions(threads=1))
+    highs.setOptionValue("solver", "simplex")
+    highs.passModel(lp)
+    return highs, columns
+
+
+def _undominated(matrix: sp.csr_matrix, n_gerai: int) -> np.ndarray:
+    """Columns kept: per kind, a site whose cover is inside another site's of the same kind is dropped
+    (exact: an optimum never needs it, and with it gone the LP still bounds the integer optimum)."""
+    gerai = undominated_columns(matrix[:, :n_gerai]) if n_gerai else np.zeros(0, np.int64)
+    kanal = undominated_columns(matrix[:, n_gerai:]) + n_gerai if matrix.shape[1] > n_gerai else np.zeros(0, np.int64)
+    return np.concatenate([gerai, kanal]), len(gerai)
+
+
+def region_lp(data: NationalData, tree: cKDTree, own: pd.DataFrame) -> tuple[RegionLP, np.ndarray]:
+    """The covering LP of one regency's sites ``own`` (``lon``, ``lat``, ``kind``) and F_{r,t} (the largest
+    growth factor per plan year among the points they reach)."""
+    base = data.demand["weight"].to_numpy()
+    points, matrix = _region_matrix(tree, own, data.radius)
+    keep = base[points] > 0
+    points, matrix = points[keep], matrix[keep]
+    if not len(points):
+        return RegionLP(np.zeros(0), None), np.ones(len(data.years))
+    factor = data.factor[points].max(axis=0)
+    merged, weights = merge_rows(matrix.tocsr(), base[points])
+    columns, n_gerai = _undominated(merged, int((own["kind"] == "gerai").sum()))
+    highs, lp_matrix = _highs_lp(merged[:, columns].tocsr(), weights, n_gerai)
+    return RegionLP(weights, lp_matrix, highs), factor
+
+
+def region_planes(data: NationalData, tree: cKDTree, pairs: dict[str, set], extra: pd.DataFrame | None = None
+                  ) -> tuple[dict[str, list], dict[str, np.ndarray]]:
+    """Planes (intercept, slope_gerai, slope_kanal; base-year persons) of every regency at its count pairs,
+    and F_{r,t} per regency; one LP per regency, built, re-solved at each pair, dropped."""
+    sites = _site_table(data, extra)
+    planes, factors = {}, {}
+    for code, own in sites[sites["region_code"].isin(set(pairs))].groupby("region_code", sort=True):
+        lp, factors[code] = region_lp(data, tree, own)
+        planes[code] = [region_plane(lp, g, k)[:3] for g, k in sorted(pairs[code])]
+    return planes, factors
+
+
+def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int) -> tuple[float, float, float, float]:
+    """A plane valid at every count pair, from the LP at (n_gerai, n_kanal): (intercept, slope_gerai,
+    slope_kanal, LP value at the pair), in base-year persons.
+
+    The intercept is sum_col max(0, c_col - A_col' pi) for the LP's row duals pi (made >= 0): by weak
+    duality intercept + slope_gerai g + slope_kanal k >= V_r(g, k) for every g, k >= 0.
+    """
+    if lp.highs is None:
+        return 0.0, 0.0, 0.0, 0.0
+    n_rows = len(lp.weights)
+    lp.highs.changeRowBounds(n_rows, -np.inf, float(n_gerai))
+    lp.highs.changeRowBounds(n_rows + 1, -np.inf, float(n_kanal))
+    run_highs(lp.highs)
+    pi = np.abs(np.asarray(lp.highs.getSolution().row_dual, dtype=float))
+    cost = np.concatenate([np.zeros(lp.matrix.shape[1] - n_rows), lp.weights])
+    reduced = cost - lp.matrix.T @ pi
+    intercept = float(np.maximum(reduced, 0.0).sum())
+    value = float(lp.highs.getInfo().objective_function_value)
+    return intercept, float(pi[n_rows]), float(pi[n_rows + 1]), value
+
+
+@dataclass(frozen=True)
+class BoundResult:
+    """The proven national bound and how it was reached.
+
+    Attributes
+    ----------
+    bound : float
+        Upper bound on the site-level optimum (worker-years, or workers for final reach).
+    count_objective : float or None
+        Objective of the last count model's plan under the planes (not a bound).
+    rounds : int
+        Count-model solves.
+    pairs : int
+        LP solves (count pairs with a plane of their own).
+    seconds : float
+        Wall-clock seconds (LP building and solves, count solves).
+    history : list
+        (seconds since start, bound) after each round.
+    counts : dict
+        (region_code, year) -> (gerai, kanal) open in the last count model's plan.
+    """
+
+    bound: float
+    count_objective: float | None
+    rounds: int
+    pairs: int
+    seconds: float
+    history: list
+    counts: dict
+
+
+def _count_range(inputs: PlanInputs) -> dict[str, dict[str, tuple[int, int]]]:
+    index = pd.MultiIndex.from_product([inputs.regions["region_code"], KINDS])
+    low = inputs.existing.groupby(["region_code", "kind"])["count"].sum().reindex(index, fill_value=0)
+    high = inputs.max_total.set_index(["region_code", "kind"])["max_total"].reindex(index, fill_value=0)
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for (code, kind), a, b in zip(index, low.to_numpy(int), high.to_numpy(int), strict=True):
+        out.setdefault(code, {})[kind] = (int(a), int(b))
+    return out
+
+
+def _plane_rows(data: NationalData, factors: dict, planes: dict[str, list]) -> pd.DataFrame:
+    rows = []
+    for code in data.inputs.regions["region_code"]:
+        found = planes.get(code) or [(0.0, 0.0, 0.0)]
+        factor = factors.get(code, np.ones(len(data.years)))
+        for t, year in enumerate(data.years):
+            scale = float(factor[t]) / UNIT * (1.0 + 1e-9)
+            for number, (a, b, c) in enumerate(found):
+                rows.append((code, year, number, a * scale, b * scale, c * scale))
+    return pd.DataFrame(rows, columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
+
+
+def count_model(data: NationalData, table: pd.DataFrame, options: SolverOptions):
+    """Solve the count model with reach (r, t) <= min over its planes (millions of persons); returns the
+    solver outcome and the counts chosen, (region_code, year) -> (gerai, kanal)."""
+    workers = data.inputs.workers.assign(workers_informal=UNIT)
+    inputs = dataclasses.replace(data.inputs, workers=workers)
+    m = build_model(inputs, planes=table)
+    for variable in m.reached["var"]:
+        variable.upBound = None
+    for name in m.registry.get("service_capacity", {}).values():
+        del m.problem.constraints[name]
+    outcome = solve(m.problem, options)
+    counts = {}
+    if outcome.has_solution:
+        for code in data.inputs.regions["region_code"]:
+            for year in data.years:
+                counts[(code, year)] = tuple(round(outcome.values.get(count_var_name(code, kind, year), 0.0))
+                                             for kind in KINDS)
+    return outcome, counts
+
+
+def plan_pairs(counts: pd.DataFrame) -> dict[str, set]:
+    """Count pairs (gerai, kanal) open per regency in some year of a plan (``region_code``, ``kind``,
+    ``year``, ``cumulative``), the natural first pairs to put planes at."""
+    wide = counts.pivot_table(index=["region_code", "year"], columns="kind", values="cumulative",
+                              aggfunc="sum", fill_value=0)
+    pairs: dict[str, set] = {}
+    for (code, _year), row in wide.iterrows():
+        pairs.setdefault(code, set()).add((int(row.get("gerai", 0)), int(row.get("kanal", 0))))
+    return pairs
+
+
+def national_bound(data: NationalData, tree: cKDTree | None = None, extra: pd.DataFrame | None = None,
+                   start: dict[str, set] | None = None, time_limit: float = 300.0, max_rounds: int = 6,
+                   log=None) -> BoundResult:
+    """The proven upper bound (module docstring): per-regency LP planes, count model, lazy refinement.
+
+    Parameters
+    ----------
+    data : NationalData
+    tree : scipy.spatial.cKDTree, optional
+        ``data.tree()``.
+    extra : pandas.DataFrame, optional
+        ``region_code``, ``lon``, ``lat``, ``kind``: further sites counted as candidates of their regency
+        (e.g. where a plan placed outlets), so that the bound is valid for that plan too.
+    start : dict, optional
+        region_code -> count pairs to put the first planes at (e.g. :func:`plan_pairs` of the two-step
+        plan); default the middle of every regency's count box. Any choice is valid; good ones save rounds.
+    time_limit : float
+        Seconds for the whole bound (each count solve gets what is left, at least 10 s).
+    max_rounds : int
+        Count-model solves at most.
+    log : callable, optional
+        Called with a line of progress.
+
+    Returns
+    -------
+    BoundResult
+    """
+    began = time.perf_counter()
+    tree = tree if tree is not None else data.tree()
+    ranges = _count_range(data.inputs)
+    todo = start or {code: {((b["gerai"][0] + b["gerai"][1]) // 2, (b["kanal"][0] + b["kanal"][1]) // 2)}
+                     for code, b in ranges.items()}
+    planes: dict[str, list] = {}
+    factors: dict[str, np.ndarray] = {}
+    done: dict[str, set] = {code: set() for code in ranges}
+    best, history, outcome, counts, rounds = np.inf, [], None, {}, 0
+    for rounds in range(1, max_rounds + 1):
+        new = {code: set(pairs) - done.get(code, set()) for code, pairs in todo.items()}
+        found, factor = region_planes(data, tree, {c: p for c, p in new.items() if p}, extra)
+        for code, rows in found.items():
+            planes.setdefault(code, []).extend(rows)
+            factors[code] = factor[code]
+            done.setdefault(code, set()).update(new[code])
+        left = max(time_limit - (time.perf_counter() - began), 10.0)
+        outcome, counts = count_model(data, _plane_rows(data, factors, planes),
+                                      SolverOptions(time_limit=left, gap=1e-5, threads=1))
+        if outcome.bound is not None:
+            best = min(best, float(outcome.bound))
+        history.append((time.perf_counter() - began, best))
+        if log:
+            log(f"bound round {rounds}: {best:,.0f} ({sum(map(len, done.values()))} LP pairs, "
+                f"{time.perf_counter() - began:.0f} s)")
+        todo = {}
+        for (code, _year), pair in counts.items():
+            if pair not in done.get(code, set()):
+                todo.setdefault(code, set()).add(pair)
+        if not todo or time.perf_counter() - began > time_limit:
+            break
+    return BoundResult(bound=best, count_objective=None if outcome is None else outcome.objective, rounds=rounds,
+                       pairs=sum(map(len, done.values())), seconds=time.perf_counter() - began,
+                       history=history, counts=counts)
