@@ -51,11 +51,14 @@ class SiteMIP:
     constant: float
 
 
-def _columns(data: NationalData, codes: set, existing: pd.DataFrame | None, movable: pd.DataFrame | None
-             ) -> pd.DataFrame:
-    own = data.sites[data.sites["region_code"].isin(codes)]
-    parts = [own.loc[own[f"allows_{kind}"], ["region_code", "lon", "lat"]].assign(kind=kind, fixed=False)
-             for kind in KINDS]
+def _columns(data: NationalData, codes: set, existing: pd.DataFrame | None, movable: pd.DataFrame | None,
+             candidates: pd.DataFrame | None) -> pd.DataFrame:
+    if candidates is None:
+        own = data.sites[data.sites["region_code"].isin(codes)]
+        parts = [own.loc[own[f"allows_{kind}"], ["region_code", "lon", "lat"]].assign(kind=kind, fixed=False)
+                 for kind in KINDS]
+    else:
+        parts = [candidates[["region_code", "lon", "lat", "kind"]].assign(fixed=False)]
     for table, fixed in ((movable, False), (existing, True)):
         if table is not None and len(table):
             parts.append(table.loc[table["region_code"].isin(codes), ["region_code", "lon", "lat", "kind"]]
@@ -103,7 +106,7 @@ def _count_terms(data: NationalData, codes: set, counts: dict | None, problem: p
 
 def build_site_mip(data: NationalData, tree: cKDTree, codes: set, counts: dict | None = None,
                    existing: pd.DataFrame | None = None, movable: pd.DataFrame | None = None,
-                   reached_before: np.ndarray | None = None) -> SiteMIP:
+                   reached_before: np.ndarray | None = None, candidates: pd.DataFrame | None = None) -> SiteMIP:
     """Build the site-level MIP of the regencies ``codes`` (module docstring).
 
     Parameters
@@ -116,9 +119,12 @@ def build_site_mip(data: NationalData, tree: cKDTree, codes: set, counts: dict |
         Further candidate sites (e.g. where the plan placed outlets).
     reached_before : numpy.ndarray, optional
         Per demand point, the first year outside outlets reach it (``value.NEVER`` when never).
+    candidates : pandas.DataFrame, optional
+        ``region_code``, ``lon``, ``lat``, ``kind``: the sites to choose from (default every site of the
+        regencies that allows the kind).
     """
     problem = pulp.LpProblem("site_level", pulp.LpMaximize)
-    columns = _columns(data, codes, existing, movable)
+    columns = _columns(data, codes, existing, movable, candidates)
     points, matrix = _coverage(tree, columns, data.radius)
     weights = _year_weights(data, points, reached_before)
     labels, representatives = row_labels(matrix)
