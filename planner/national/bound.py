@@ -49,22 +49,25 @@ UNIT = 1e6
 
 @dataclass
 class RegionLP:
-    """The covering LP of one regency's own sites (merged rows, dominated sites dropped), held in HiGHS for
-    warm re-solves at several count pairs; built when needed and dropped after (memory).
+    """One regency's covering problem (merged rows, dominated sites dropped) and its multipliers, kept
+    between count pairs (warm start).
 
     Attributes
     ----------
     weights : numpy.ndarray
         Base-year workers of each merged demand row (persons).
-    matrix : scipy.sparse.csc_matrix
-        The LP's rows x columns (cover rows, then the gerai and kanal count rows).
-    highs : object or None
-        The HiGHS instance (None when there is nothing to cover).
+    matrix : scipy.sparse.csr_matrix
+        Merged rows x (gerai sites, then kanal sites), float 0/1.
+    n_gerai : int
+        Number of gerai columns (the first ones).
+    multipliers : numpy.ndarray
+        Current cover-row prices lambda (persons), in [0, weights].
     """
 
     weights: np.ndarray
-    matrix: sp.csc_matrix | None
-    highs: object = None
+    matrix: sp.csr_matrix
+    n_gerai: int
+    multipliers: np.ndarray
 
 
 def _site_table(data: NationalData, extra: pd.DataFrame | None) -> pd.DataFrame:
@@ -93,28 +96,32 @@ def _region_matrix(tree: cKDTree, sites: pd.DataFrame, radius: dict) -> tuple[np
     return points, matrix
 
 
-def _highs_lp(matrix: sp.csr_matrix, weights: np.ndarray, n_gerai: int):
+def lp_value(lp: RegionLP, n_gerai: int, n_kanal: int) -> float:
+    """The covering LP's optimum at one count pair by HiGHS (a reference for tests; the bound itself never
+    needs it). Requires highspy."""
     import highspy
 
-    n_rows, n_sites = matrix.shape
-    linking = sp.hstack([-sp.csr_matrix(matrix, dtype=float), sp.identity(n_rows, format="csr")])
+    n_rows, n_sites = lp.matrix.shape
+    if not n_rows:
+        return 0.0
+    linking = sp.hstack([-lp.matrix, sp.identity(n_rows, format="csr")])
     kinds = np.zeros((2, n_sites + n_rows))
-    kinds[0, :n_gerai], kinds[1, n_gerai:n_sites] = 1.0, 1.0
+    kinds[0, :lp.n_gerai], kinds[1, lp.n_gerai:n_sites] = 1.0, 1.0
     columns = sp.csc_matrix(sp.vstack([linking, sp.csr_matrix(kinds)]))
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_sites + n_rows, n_rows + 2
-    lp.col_cost_ = np.concatenate([np.zeros(n_sites), weights]).astype(float)
-    lp.col_lower_, lp.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
-    lp.row_lower_ = np.full(n_rows + 2, -highspy.kHighsInf)
-    lp.row_upper_ = np.zeros(n_rows + 2)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_ = columns.indptr, columns.indices
-    lp.a_matrix_.value_ = columns.data
-    lp.sense_ = highspy.ObjSense.kMaximize
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = n_sites + n_rows, n_rows + 2
+    model.col_cost_ = np.concatenate([np.zeros(n_sites), lp.weights]).astype(float)
+    model.col_lower_, model.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
+    model.row_lower_ = np.full(n_rows + 2, -highspy.kHighsInf)
+    model.row_upper_ = np.concatenate([np.zeros(n_rows), [float(n_gerai), float(n_kanal)]])
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_, model.a_matrix_.index_ = columns.indptr, columns.indices
+    model.a_matrix_.value_ = columns.data
+    model.sense_ = highspy.ObjSense.kMaximize
     highs = new_highs(SolverOptions(threads=1))
-    highs.setOptionValue("solver", "simplex")
-    highs.passModel(lp)
-    return highs, columns
+    highs.passModel(model)
+    run_highs(highs)
+    return float(highs.getInfo().objective_function_value)
 
 
 def _undominated(matrix: sp.csr_matrix, n_gerai: int) -> np.ndarray:
@@ -133,45 +140,93 @@ def region_lp(data: NationalData, tree: cKDTree, own: pd.DataFrame) -> tuple[Reg
     keep = base[points] > 0
     points, matrix = points[keep], matrix[keep]
     if not len(points):
-        return RegionLP(np.zeros(0), None), np.ones(len(data.years))
+        return RegionLP(np.zeros(0), sp.csr_matrix((0, 0)), 0, np.zeros(0)), np.ones(len(data.years))
     factor = data.factor[points].max(axis=0)
     merged, weights = merge_rows(matrix.tocsr(), base[points])
     columns, n_gerai = _undominated(merged, int((own["kind"] == "gerai").sum()))
-    highs, lp_matrix = _highs_lp(merged[:, columns].tocsr(), weights, n_gerai)
-    return RegionLP(weights, lp_matrix, highs), factor
+    matrix = merged[:, columns].astype(float).tocsr()
+    return RegionLP(weights, matrix, n_gerai, 0.5 * weights), factor
+
+
+def _price(scores: np.ndarray, count: int) -> float:
+    """The (count+1)-th largest score (0 when there are not that many): the count row's price."""
+    if count >= len(scores):
+        return 0.0
+    return float(np.partition(scores, len(scores) - count - 1)[len(scores) - count - 1]) if count >= 0 else 0.0
+
+
+def plane_at(lp: RegionLP, multipliers: np.ndarray, n_gerai: int, n_kanal: int
+             ) -> tuple[float, float, float, np.ndarray]:
+    """The weak-duality plane of row prices ``multipliers`` (cover rows) with count prices set where the
+    plane touches the Lagrangian at (n_gerai, n_kanal); returns (intercept, slope_gerai, slope_kanal,
+    subgradient of the Lagrangian value in the multipliers)."""
+    scores = lp.matrix.T @ multipliers
+    split = lp.n_gerai
+    price_g, price_k = _price(scores[:split], n_gerai), _price(scores[split:], n_kanal)
+    slack = np.maximum(lp.weights - multipliers, 0.0)
+    intercept = float(slack.sum() + np.maximum(scores[:split] - price_g, 0).sum()
+                      + np.maximum(scores[split:] - price_k, 0).sum())
+    chosen = np.zeros(len(scores))
+    chosen[:split] = scores[:split] > price_g
+    chosen[split:] = scores[split:] > price_k
+    gradient = lp.matrix @ chosen - (slack > 0)
+    return intercept, price_g, price_k, gradient
+
+
+def _greedy(lp: RegionLP, n_gerai: int, n_kanal: int) -> float:
+    """Weight covered by greedy gerai then greedy kanal (a lower bound for the step size)."""
+    left = lp.weights.copy()
+    columns = lp.matrix.tocsc()
+    for low, high, count in ((0, lp.n_gerai, n_gerai), (lp.n_gerai, lp.matrix.shape[1], n_kanal)):
+        for _ in range(min(count, high - low)):
+            gain = columns[:, low:high].T @ left
+            best = int(np.argmax(gain))
+            left[columns[:, low + best].indices] = 0.0
+    return float(lp.weights.sum() - left.sum())
+
+
+def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int, iterations: int = 120
+                 ) -> tuple[float, float, float, float]:
+    """A plane valid at every count pair, tight near (n_gerai, n_kanal): (intercept, slope_gerai,
+    slope_kanal, its value at the pair), base-year persons.
+
+    Any row prices lambda >= 0 give, by weak LP duality, V_r(g, k) <= sum_j max(0, w_j - lambda_j)
+    + sum_s max(0, score_s - pi_kind(s)) + pi_gerai g + pi_kanal k for all g, k (score_s = sum of lambda
+    over the rows site s covers, pi >= 0 any count prices). The prices are improved by subgradient steps
+    (Polyak, towards the greedy value), warm-started from the regency's last multipliers; the best plane
+    at the pair is returned. The minimum over lambda is the LP bound (integrality property of the
+    Lagrangian subproblem), so enough steps reach the LP relaxation.
+    """
+    if not len(lp.weights):
+        return 0.0, 0.0, 0.0, 0.0
+    target = _greedy(lp, n_gerai, n_kanal)
+    multipliers, step, best, stale = lp.multipliers.copy(), 1.0, None, 0
+    for _ in range(iterations):
+        a, b, c, gradient = plane_at(lp, multipliers, n_gerai, n_kanal)
+        value = a + b * n_gerai + c * n_kanal
+        if best is None or value < best[3] - 1e-9 * value:
+            best, stale, lp.multipliers = (a, b, c, value), 0, multipliers.copy()
+        else:
+            stale += 1
+            if stale >= 10:
+                step, stale = step / 2, 0
+        norm = float(gradient @ gradient)
+        if norm == 0 or value - target <= 1e-6 * max(value, 1.0):
+            break
+        multipliers = np.clip(multipliers - step * (value - target) / norm * gradient, 0.0, lp.weights)
+    return best
 
 
 def region_planes(data: NationalData, tree: cKDTree, pairs: dict[str, set], extra: pd.DataFrame | None = None
                   ) -> tuple[dict[str, list], dict[str, np.ndarray]]:
     """Planes (intercept, slope_gerai, slope_kanal; base-year persons) of every regency at its count pairs,
-    and F_{r,t} per regency; one LP per regency, built, re-solved at each pair, dropped."""
+    and F_{r,t} per regency; one covering problem per regency, built, priced at each pair, dropped."""
     sites = _site_table(data, extra)
     planes, factors = {}, {}
     for code, own in sites[sites["region_code"].isin(set(pairs))].groupby("region_code", sort=True):
         lp, factors[code] = region_lp(data, tree, own)
         planes[code] = [region_plane(lp, g, k)[:3] for g, k in sorted(pairs[code])]
     return planes, factors
-
-
-def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int) -> tuple[float, float, float, float]:
-    """A plane valid at every count pair, from the LP at (n_gerai, n_kanal): (intercept, slope_gerai,
-    slope_kanal, LP value at the pair), in base-year persons.
-
-    The intercept is sum_col max(0, c_col - A_col' pi) for the LP's row duals pi (made >= 0): by weak
-    duality intercept + slope_gerai g + slope_kanal k >= V_r(g, k) for every g, k >= 0.
-    """
-    if lp.highs is None:
-        return 0.0, 0.0, 0.0, 0.0
-    n_rows = len(lp.weights)
-    lp.highs.changeRowBounds(n_rows, -np.inf, float(n_gerai))
-    lp.highs.changeRowBounds(n_rows + 1, -np.inf, float(n_kanal))
-    run_highs(lp.highs)
-    pi = np.abs(np.asarray(lp.highs.getSolution().row_dual, dtype=float))
-    cost = np.concatenate([np.zeros(lp.matrix.shape[1] - n_rows), lp.weights])
-    reduced = cost - lp.matrix.T @ pi
-    intercept = float(np.maximum(reduced, 0.0).sum())
-    value = float(lp.highs.getInfo().objective_function_value)
-    return intercept, float(pi[n_rows]), float(pi[n_rows + 1]), value
 
 
 @dataclass(frozen=True)

@@ -89,12 +89,26 @@ def _same_counts(before: pd.DataFrame, after: pd.DataFrame, years) -> bool:
     return table(before).equals(table(after))
 
 
+def _try(data: NationalData, tree: cKDTree, counts: pd.DataFrame, current: pd.DataFrame, codes: list,
+         seconds: float) -> tuple[float, pd.DataFrame | None]:
+    """The window's re-placement and its national value (-inf when none was found or it fails to verify)."""
+    proposal = _window_plan(data, tree, counts, current, codes, seconds)
+    if proposal is None:
+        return -np.inf, None
+    keep = current[~(current["region_code"].isin(codes) & (current["year"] >= data.years[0]))]
+    candidate = pd.concat([keep, proposal], ignore_index=True)
+    if not _same_counts(current, candidate, data.years):
+        return -np.inf, None
+    return plan_value(candidate, data, tree).objective, candidate
+
+
 def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed: pd.DataFrame, value: PlanValue,
-                 seconds: float, seed: int = 0, log=None) -> tuple[pd.DataFrame, float]:
+                 seconds: float, log=None, record=None) -> tuple[pd.DataFrame, float]:
     """Window search from the placed plan (module docstring); returns the plan and its value.
 
     Windows are tried around regencies in order of the final-year workers their own demand leaves
-    unreached (most first), then at random, until ``seconds`` have passed.
+    unreached (most first), until ``seconds`` have passed; ``record(value)`` is called at each accepted
+    window.
     """
     began = time.perf_counter()
     centres = _centres(data)
@@ -102,26 +116,23 @@ def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed
     unreached = data.demand.assign(u=data.weights(len(data.years) - 1) * (value.first_year > data.years[-1]))
     order = list(unreached.groupby("region_code")["u"].sum().sort_values(ascending=False).index)
     best, current = value.objective, placed.reset_index(drop=True)
-    tried = 0
-    for code in order:
-        left = seconds - (time.perf_counter() - began)
-        if left < 5:
-            break
-        _, index = near.query(centres.loc[code, ["lon", "lat"]].to_numpy(float), k=min(WINDOW, len(centres)))
-        codes = [centres.index[i] for i in np.atleast_1d(index)]
-        proposal = _window_plan(data, tree, counts, current, codes, min(WINDOW_SECONDS, left))
-        tried += 1
-        if proposal is None:
-            continue
-        keep = current[~(current["region_code"].isin(codes) & (current["year"] >= data.years[0]))]
-        candidate = pd.concat([keep, proposal], ignore_index=True)
-        if not _same_counts(current, candidate, data.years):
-            continue
-        found = plan_value(candidate, data, tree).objective
-        if found > best * (1 + 1e-9):
-            if log:
-                log(f"window {'+'.join(codes)}: {best:,.0f} -> {found:,.0f} ({time.perf_counter() - began:.0f} s)")
-            best, current = found, candidate
+    tried, improved = 0, True
+    while improved and seconds - (time.perf_counter() - began) >= 5:
+        improved = False  # one pass over every window; another while a pass gained
+        for code in order:
+            left = seconds - (time.perf_counter() - began)
+            if left < 5:
+                break
+            _, index = near.query(centres.loc[code, ["lon", "lat"]].to_numpy(float), k=min(WINDOW, len(centres)))
+            codes = [centres.index[i] for i in np.atleast_1d(index)]
+            tried += 1
+            found, candidate = _try(data, tree, counts, current, codes, min(WINDOW_SECONDS, left))
+            if found > best * (1 + 1e-9):
+                if log:
+                    log(f"window {'+'.join(codes)}: {best:,.0f} -> {found:,.0f} ({time.perf_counter() - began:.0f} s)")
+                best, current, improved = found, candidate, True
+                if record:
+                    record(found)
     if log:
         log(f"search: {tried} windows, {best / value.objective - 1:+.3%} over the two-step plan")
     return current, best

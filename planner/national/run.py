@@ -46,7 +46,7 @@ class SiteLevelResult:
 
 
 def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, time_limit: float = DEFAULT_SECONDS,
-               improve: bool = True, log=None) -> tuple[SiteLevelResult, pd.DataFrame]:
+               improve: bool = True, log=None, timeline: list | None = None) -> tuple[SiteLevelResult, pd.DataFrame]:
     """Value the two-step plan at site level, bound every plan, improve the plan by the search.
 
     Parameters
@@ -62,6 +62,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         Run the large-neighbourhood search (else the plan is only valued).
     log : callable, optional
         Progress lines.
+    timeline : list, optional
+        Receives (seconds into the phase, best bound, best value) whenever either changes.
 
     Returns
     -------
@@ -73,14 +75,21 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     value = plan_value(placed, data, tree)
     if log:
         log(f"two-step plan at site level: {value.objective:,.0f}")
+    timeline = timeline if timeline is not None else []
+    timeline.append((time.perf_counter() - began, float("inf"), value.objective))
+    offset = time.perf_counter() - began
     bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=time_limit / 2, log=log)
+    timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
     method = "per-regency covering-LP planes + count-model dual bound"
     objective = value.objective
     if improve:
         from planner.national.improve import improve_plan
 
+        def record(found: float) -> None:
+            timeline.append((time.perf_counter() - began, bound.bound, found))
+
         left = time_limit - (time.perf_counter() - began)
-        placed, objective = improve_plan(data, tree, counts, placed, value, left, log=log)
+        placed, objective = improve_plan(data, tree, counts, placed, value, left, log=log, record=record)
         method += "; window LNS (exact site MIP per window of regencies)"
     gap = relative_gap(objective, bound.bound)
     return SiteLevelResult(objective=float(objective), bound=float(bound.bound), gap=float(gap),
