@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=600.0, help="site-level phase limit (s)")
     parser.add_argument("--province", help="keep one province (its code)")
     parser.add_argument("--exact", action="store_true", help="also prove the optimum by the full MIP")
+    parser.add_argument("--cache", type=Path, help="folder to keep the two-step plan in between runs")
     args = parser.parse_args(argv)
     if not args.regions.is_file():
         print(f"{args.regions} is absent: nothing to measure", file=sys.stderr)
@@ -98,7 +99,18 @@ def main(argv: list[str] | None = None) -> int:
         total = len(dataset.regions)
         dataset = province_subset(dataset, args.province)
         scenario = province_scenario(scenario, len(dataset.regions), total)
-    counts, placed = two_step(dataset, scenario)
+    cache = args.cache / f"two_step_{args.province or 'all'}" if args.cache else None
+    if cache is not None and (cache / "placed.csv").is_file():
+        import pandas as pd
+
+        counts = pd.read_csv(cache / "counts.csv", dtype={"region_code": str})
+        placed = pd.read_csv(cache / "placed.csv", dtype={"region_code": str})
+    else:
+        counts, placed = two_step(dataset, scenario)
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            counts.to_csv(cache / "counts.csv", index=False)
+            placed.to_csv(cache / "placed.csv", index=False)
     data = national_data(dataset, build_inputs(dataset, scenario))
     print(f"setup (load, plan, placement): {time.perf_counter() - began:.0f} s; {len(data.demand):,} demand "
           f"points, {len(data.sites):,} sites, {len(placed):,} outlets placed", flush=True)

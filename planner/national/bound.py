@@ -225,7 +225,8 @@ def region_planes(data: NationalData, tree: cKDTree, pairs: dict[str, set], extr
     planes, factors = {}, {}
     for code, own in sites[sites["region_code"].isin(set(pairs))].groupby("region_code", sort=True):
         lp, factors[code] = region_lp(data, tree, own)
-        planes[code] = [region_plane(lp, g, k)[:3] for g, k in sorted(pairs[code])]
+        planes[code] = [(float(lp.weights.sum()), 0.0, 0.0)]  # z <= 1: all it can reach
+        planes[code] += [region_plane(lp, g, k)[:3] for g, k in sorted(pairs[code])]
     return planes, factors
 
 
@@ -343,8 +344,10 @@ def national_bound(data: NationalData, tree: cKDTree | None = None, extra: pd.Da
     began = time.perf_counter()
     tree = tree if tree is not None else data.tree()
     ranges = _count_range(data.inputs)
-    todo = start or {code: {((b["gerai"][0] + b["gerai"][1]) // 2, (b["kanal"][0] + b["kanal"][1]) // 2)}
-                     for code, b in ranges.items()}
+    todo = {code: {((b["gerai"][0] + b["gerai"][1]) // 2, (b["kanal"][0] + b["kanal"][1]) // 2)}
+            if start is None or code not in start else set(start[code]) for code, b in ranges.items()}
+    for code, box in ranges.items():
+        todo[code].add((box["gerai"][1], box["kanal"][1]))  # the upper corner keeps slopes small
     planes: dict[str, list] = {}
     factors: dict[str, np.ndarray] = {}
     done: dict[str, set] = {code: set() for code in ranges}
