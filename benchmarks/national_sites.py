@@ -40,9 +40,12 @@ def province_subset(dataset, code: str):
                                provinces=dataset.provinces[dataset.provinces["province_code"] == code], **trimmed)
 
 
-def province_scenario(scenario, n_regions: int, n_total: int):
-    """The default scenario scaled to a subset of ``n_regions`` of ``n_total`` regencies."""
+def province_scenario(scenario, n_regions: int, n_total: int, years: int | None = None):
+    """The default scenario scaled to a subset of ``n_regions`` of ``n_total`` regencies (and its first
+    ``years`` years)."""
     share = n_regions / n_total
+    if years:
+        scenario = scenario.replace(years=list(scenario.years[:years]), budget_idr=list(scenario.budget_idr[:years]))
     return scenario.replace(locks=()).with_overrides([
         "gerai.target_mode=at_most", "kanal.target_mode=at_most", f"gerai.target={2 * n_regions}",
         f"kanal.target={3 * n_regions}", "gerai.existing_total=1", f"budget_scale={share:.6f}",
@@ -74,6 +77,35 @@ def gap_at(history: list, checkpoint: float) -> float | None:
     return min(b for b, _ in seen) / max(v for _, v in seen) - 1
 
 
+def synthetic() -> int:
+    """The tests' 5 small synthetic instances: full MIP optimum, bound, search from a naive placement."""
+    sys.path.insert(0, str(REPO))
+    from planner.national.bound import national_bound
+    from planner.national.exact import build_site_mip, solve_site_mip
+    from planner.national.improve import improve_plan
+    from planner.national.value import plan_value
+    from planner.solve import SolverOptions
+    from tests.test_national_bound import small_instance
+    from tests.test_national_improve import naive_plan
+
+    matched = 0
+    for seed in range(5):
+        data = small_instance(seed, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
+                                       if seed % 2 else {}))
+        tree = data.tree()
+        optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"])),
+                                    SolverOptions(gap=0.0))
+        bound = national_bound(data, tree, time_limit=60)
+        counts, placed = naive_plan(data, bound.counts)
+        start = plan_value(placed, data, tree)
+        _, value = improve_plan(data, tree, counts, placed, start, seconds=60)
+        matched += value >= optimum.objective * (1 - 1e-6)
+        print(f"seed {seed}: optimum {optimum.objective:,.1f} ({optimum.status}), bound {bound.bound:,.1f} "
+              f"(+{bound.bound / optimum.objective - 1:.3%}), naive {start.objective:,.1f}, searched {value:,.1f}")
+    print(f"search reached the optimum on {matched} of 5")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the phase once and print its figures; 0 on success, 1 when the dataset is absent."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,8 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=600.0, help="site-level phase limit (s)")
     parser.add_argument("--province", help="keep one province (its code)")
     parser.add_argument("--exact", action="store_true", help="also prove the optimum by the full MIP")
+    parser.add_argument("--years", type=int, help="with --province: keep only the first YEARS plan years")
+    parser.add_argument("--synthetic", action="store_true", help="the 5 synthetic instances of the tests")
     parser.add_argument("--cache", type=Path, help="folder to keep the two-step plan in between runs")
     args = parser.parse_args(argv)
+    if args.synthetic:
+        return synthetic()
     if not args.regions.is_file():
         print(f"{args.regions} is absent: nothing to measure", file=sys.stderr)
         return 1
@@ -98,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.province:
         total = len(dataset.regions)
         dataset = province_subset(dataset, args.province)
-        scenario = province_scenario(scenario, len(dataset.regions), total)
+        scenario = province_scenario(scenario, len(dataset.regions), total, args.years)
     cache = args.cache / f"two_step_{args.province or 'all'}" if args.cache else None
     if cache is not None and (cache / "placed.csv").is_file():
         import pandas as pd

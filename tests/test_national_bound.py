@@ -67,6 +67,6 @@ def test_planes_are_valid_at_every_count_pair_and_tight_at_their_own():
         for (g, k), value in exact.items():
             a, b, c, at_pair = region_plane(lp, g, k, iterations=400)
             assert at_pair == pytest.approx(a + b * g + c * k)
-            assert at_pair <= value * 1.02 + 1e-6  # the subgradient gets close to the LP bound
+            assert at_pair <= value * 1.02 + 1e-3  # the subgradient gets close to the LP bound
             for (g2, k2), other in exact.items():
                 assert a + b * g2 + c * k2 >= other * (1 - 1e-9) - 1e-6  # weak duality: valid everywhere

@@ -173,19 +173,7 @@ def plane_at(lp: RegionLP, multipliers: np.ndarray, n_gerai: int, n_kanal: int
     return intercept, price_g, price_k, gradient
 
 
-def _greedy(lp: RegionLP, n_gerai: int, n_kanal: int) -> float:
-    """Weight covered by greedy gerai then greedy kanal (a lower bound for the step size)."""
-    left = lp.weights.copy()
-    columns = lp.matrix.tocsc()
-    for low, high, count in ((0, lp.n_gerai, n_gerai), (lp.n_gerai, lp.matrix.shape[1], n_kanal)):
-        for _ in range(min(count, high - low)):
-            gain = columns[:, low:high].T @ left
-            best = int(np.argmax(gain))
-            left[columns[:, low + best].indices] = 0.0
-    return float(lp.weights.sum() - left.sum())
-
-
-def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int, iterations: int = 120
+def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int, iterations: int = 80
                  ) -> tuple[float, float, float, float]:
     """A plane valid at every count pair, tight near (n_gerai, n_kanal): (intercept, slope_gerai,
     slope_kanal, its value at the pair), base-year persons.
@@ -193,13 +181,13 @@ def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int, iterations: int = 120
     Any row prices lambda >= 0 give, by weak LP duality, V_r(g, k) <= sum_j max(0, w_j - lambda_j)
     + sum_s max(0, score_s - pi_kind(s)) + pi_gerai g + pi_kanal k for all g, k (score_s = sum of lambda
     over the rows site s covers, pi >= 0 any count prices). The prices are improved by subgradient steps
-    (Polyak, towards the greedy value), warm-started from the regency's last multipliers; the best plane
+    (Polyak, towards a target below the best value so far, halved when 5 steps do not improve), warm-started
+    from the regency's last multipliers; the best plane
     at the pair is returned. The minimum over lambda is the LP bound (integrality property of the
     Lagrangian subproblem), so enough steps reach the LP relaxation.
     """
     if not len(lp.weights):
         return 0.0, 0.0, 0.0, 0.0
-    target = _greedy(lp, n_gerai, n_kanal)
     multipliers, step, best, stale = lp.multipliers.copy(), 1.0, None, 0
     for _ in range(iterations):
         a, b, c, gradient = plane_at(lp, multipliers, n_gerai, n_kanal)
@@ -208,11 +196,12 @@ def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int, iterations: int = 120
             best, stale, lp.multipliers = (a, b, c, value), 0, multipliers.copy()
         else:
             stale += 1
-            if stale >= 10:
+            if stale >= 5:
                 step, stale = step / 2, 0
         norm = float(gradient @ gradient)
-        if norm == 0 or value - target <= 1e-6 * max(value, 1.0):
+        if norm == 0 or step < 1e-3:
             break
+        target = best[3] * (1.0 - 0.05 * step)  # Polyak step towards 5 % below the best so far
         multipliers = np.clip(multipliers - step * (value - target) / norm * gradient, 0.0, lp.weights)
     return best
 
