@@ -70,3 +70,18 @@ def test_planes_are_valid_at_every_count_pair_and_tight_at_their_own():
             assert at_pair <= value * 1.02 + 1e-3  # the subgradient gets close to the LP bound
             for (g2, k2), other in exact.items():
                 assert a + b * g2 + c * k2 >= other * (1 - 1e-9) - 1e-6  # weak duality: valid everywhere
+
+
+def test_existing_outlets_count_in_the_exact_optimum_and_the_bound():
+    data = small_instance(2, **{"gerai.existing_total": 1})
+    tree = data.tree()
+    code = data.inputs.existing["region_code"].iloc[0]
+    site = data.sites[data.sites["region_code"] == code].iloc[0]
+    existing = pd.DataFrame({"region_code": [code], "site_id": ["old"], "lon": [site["lon"]], "lat": [site["lat"]],
+                             "kind": ["gerai"], "year": [data.years[0] - 1]})
+    mip = build_site_mip(data, tree, set(data.inputs.regions["region_code"]), existing=existing)
+    outcome, opened = solve_site_mip(mip, SolverOptions(gap=0.0))
+    assert outcome.status == "optimal" and mip.constant > 0
+    placed = pd.concat([existing, opened.assign(year=[data.years[t] for t in opened["year_index"]], site_id="s")])
+    assert plan_value(placed, data, tree).objective == pytest.approx(outcome.objective, rel=1e-6)
+    assert national_bound(data, tree, extra=existing, time_limit=60).bound >= outcome.objective * (1 - 1e-9)

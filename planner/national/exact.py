@@ -43,7 +43,8 @@ class SiteMIP:
         One row per site column: ``region_code``, ``lon``, ``lat``, ``kind``, ``fixed`` (an existing outlet,
         open throughout), ``vars`` (one binary per plan year, or None when fixed).
     constant : float
-        Weight reached whatever the window does (outside outlets), included in the objective.
+        Weight the existing (fixed) outlets reach throughout, included in the objective (what outlets
+        outside a window reach is not: its weight is 0 here).
     """
 
     problem: pulp.LpProblem
@@ -138,26 +139,32 @@ def build_site_mip(data: NationalData, tree: cKDTree, codes: set, counts: dict |
                          [pulp.LpVariable(f"y_{position}_{t}", cat=pulp.LpBinary) for t in range(n_years)])
     columns = columns.assign(vars=variables)
     number = _count_terms(data, codes, counts, problem)
-    objective = _cover_rows(problem, merged, merged_w, columns)
+    objective, constant = _cover_rows(problem, merged, merged_w, columns)
     _link_rows(problem, columns, number, data.years)
-    problem.setObjective(affine(objective))
-    return SiteMIP(problem, columns, 0.0)
+    problem.setObjective(affine(objective, constant))
+    return SiteMIP(problem, columns, constant)
 
 
-def _cover_rows(problem, merged: sp.csr_matrix, weights: np.ndarray, columns: pd.DataFrame) -> list:
-    objective = []
+def _cover_rows(problem, merged: sp.csr_matrix, weights: np.ndarray, columns: pd.DataFrame
+                ) -> tuple[list, float]:
+    """Cover rows z[j,t] <= sum of the covering y[s,t]; returns the objective terms and the constant weight
+    of rows an existing (fixed) outlet reaches throughout."""
+    objective, constant = [], 0.0
     fixed = columns["fixed"].to_numpy()
     variables = columns["vars"].to_list()
     for j in range(merged.shape[0]):
         sites = merged.indices[merged.indptr[j]:merged.indptr[j + 1]]
-        if fixed[sites].any() or not weights[j].any():
-            continue  # reached throughout by an existing outlet (or worth nothing): a constant
+        if fixed[sites].any():
+            constant += float(weights[j].sum())  # reached throughout by an existing outlet
+            continue
+        if not weights[j].any():
+            continue
         for t in np.flatnonzero(weights[j]):
             z = pulp.LpVariable(f"z_{j}_{t}", 0.0, 1.0)
             terms = [(z, 1.0)] + [(variables[s][t], -1.0) for s in sites]
             problem.addConstraint(pulp.LpConstraint(affine(terms), pulp.LpConstraintLE, rhs=0.0), f"cover_{j}_{t}")
             objective.append((z, float(weights[j, t])))
-    return objective
+    return objective, constant
 
 
 def _link_rows(problem, columns: pd.DataFrame, number: dict, years) -> None:
