@@ -19,7 +19,9 @@ Method (decomposition by regency, then the count model):
    locks, kanal rule, actuals) whose reach of (r, t) is at most min over planes. That count model is the
    allocation MILP (``planner.model.build``) with these planes in place of the reach envelope, and the
    proven dual bound HiGHS returns for it (not its objective) is an upper bound on the site-level optimum.
-   Double counting of border points and the LP relaxation only make it looser, never invalid.
+   Double counting of border points and the LP relaxation only make it looser, never invalid. Attributing
+   each reached point to one covering regency (reach(r, t) = the points attributed to r, at most what r
+   covers) also makes sum_r reach(r, t) <= all workers of year t a valid row of that count model.
 4. Lazy refinement: after each count solve, the pairs (g, k) it chose that have no plane of their own get
    one (an LP solve at that pair), and the count model is solved again, until no pair is new.
 """
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pulp
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
@@ -39,6 +42,7 @@ from planner.inputs import PlanInputs
 from planner.model.build import build_model
 from planner.model.variables import count_var_name
 from planner.national.model import NationalData, chord, unit_vectors
+from planner.pulp_compat import affine
 from planner.scenario import KINDS
 from planner.siting.reduce import merge_rows, undominated_columns
 from planner.solve import SolverOptions, new_highs, run_highs, solve
@@ -206,16 +210,21 @@ def region_plane(lp: RegionLP, n_gerai: int, n_kanal: int, iterations: int = 80
     return best
 
 
-def region_planes(data: NationalData, tree: cKDTree, pairs: dict[str, set], extra: pd.DataFrame | None = None
-                  ) -> tuple[dict[str, list], dict[str, np.ndarray]]:
+def region_planes(data: NationalData, tree: cKDTree, pairs: dict[str, set], extra: pd.DataFrame | None = None,
+                  kept: dict | None = None, iterations: int = 80) -> tuple[dict[str, list], dict[str, np.ndarray]]:
     """Planes (intercept, slope_gerai, slope_kanal; base-year persons) of every regency at its count pairs,
-    and F_{r,t} per regency; one covering problem per regency, built, priced at each pair, dropped."""
+    and F_{r,t} per regency. ``kept`` (region_code -> (RegionLP, F)) keeps the covering problems between
+    calls (warm multipliers, no rebuilding); a regency's first call also gives the plane 'all it can reach'."""
+    kept = {} if kept is None else kept
     sites = _site_table(data, extra)
     planes, factors = {}, {}
     for code, own in sites[sites["region_code"].isin(set(pairs))].groupby("region_code", sort=True):
-        lp, factors[code] = region_lp(data, tree, own)
-        planes[code] = [(float(lp.weights.sum()), 0.0, 0.0)]  # z <= 1: all it can reach
-        planes[code] += [region_plane(lp, g, k)[:3] for g, k in sorted(pairs[code])]
+        fresh = code not in kept
+        if fresh:
+            kept[code] = region_lp(data, tree, own)
+        lp, factors[code] = kept[code]
+        planes[code] = [(float(lp.weights.sum()), 0.0, 0.0)] if fresh else []  # z <= 1
+        planes[code] += [region_plane(lp, g, k, iterations)[:3] for g, k in sorted(pairs[code])]
     return planes, factors
 
 
@@ -282,6 +291,11 @@ def count_model(data: NationalData, table: pd.DataFrame, options: SolverOptions)
         variable.upBound = None
     for name in m.registry.get("service_capacity", {}).values():
         del m.problem.constraints[name]
+    for t, year in enumerate(data.years):  # all regencies together reach at most everyone (step 3, attributed)
+        rows = m.reached[m.reached["year"] == year]["var"]
+        total = float(data.weights(t).sum()) / UNIT * (1.0 + 1e-9)
+        m.problem.addConstraint(pulp.LpConstraint(affine([(v, 1.0) for v in rows]), pulp.LpConstraintLE,
+                                                  rhs=total), f"national_cap_{year}")
     outcome = solve(m.problem, options)
     counts = {}
     if outcome.has_solution:
@@ -304,8 +318,8 @@ def plan_pairs(counts: pd.DataFrame) -> dict[str, set]:
 
 
 def national_bound(data: NationalData, tree: cKDTree | None = None, extra: pd.DataFrame | None = None,
-                   start: dict[str, set] | None = None, time_limit: float = 300.0, max_rounds: int = 6,
-                   log=None) -> BoundResult:
+                   start: dict[str, set] | None = None, time_limit: float = 300.0, max_rounds: int = 12,
+                   iterations: int = 40, log=None) -> BoundResult:
     """The proven upper bound (module docstring): per-regency LP planes, count model, lazy refinement.
 
     Parameters
@@ -323,6 +337,8 @@ def national_bound(data: NationalData, tree: cKDTree | None = None, extra: pd.Da
         Seconds for the whole bound (each count solve gets what is left, at least 10 s).
     max_rounds : int
         Count-model solves at most.
+    iterations : int
+        Subgradient steps per count pair (warm-started from the regency's last prices).
     log : callable, optional
         Called with a line of progress.
 
@@ -339,11 +355,12 @@ def national_bound(data: NationalData, tree: cKDTree | None = None, extra: pd.Da
         todo[code].add((box["gerai"][1], box["kanal"][1]))  # the upper corner keeps slopes small
     planes: dict[str, list] = {}
     factors: dict[str, np.ndarray] = {}
+    kept: dict = {}
     done: dict[str, set] = {code: set() for code in ranges}
     best, history, outcome, counts, rounds = np.inf, [], None, {}, 0
     for rounds in range(1, max_rounds + 1):
         new = {code: set(pairs) - done.get(code, set()) for code, pairs in todo.items()}
-        found, factor = region_planes(data, tree, {c: p for c, p in new.items() if p}, extra)
+        found, factor = region_planes(data, tree, {c: p for c, p in new.items() if p}, extra, kept, iterations)
         for code, rows in found.items():
             planes.setdefault(code, []).extend(rows)
             factors[code] = factor[code]

@@ -57,7 +57,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     placed : pandas.DataFrame
         ``region_code``, ``site_id``, ``lon``, ``lat``, ``kind``, ``year`` (existing: before the first year).
     time_limit : float
-        Seconds for the phase: about half for the bound, the rest for the search.
+        Seconds for the phase: about 70 % for the bound, the rest for the search.
     improve : bool
         Run the large-neighbourhood search (else the plan is only valued).
     log : callable, optional
@@ -78,7 +78,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
     offset = time.perf_counter() - began
-    bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=time_limit / 2, log=log)
+    bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=0.7 * time_limit,
+                           log=log)
     timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
     method = "per-regency covering-LP planes + count-model dual bound"
     objective = value.objective
