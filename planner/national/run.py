@@ -81,7 +81,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=0.7 * time_limit,
                            log=log)
     timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
-    method = "per-regency covering-LP planes + count-model dual bound"
+    method = "per-regency Lagrangian covering planes + count-model dual bound"
     objective = value.objective
     if improve:
         from planner.national.improve import improve_plan
