@@ -319,7 +319,7 @@ def plan_pairs(counts: pd.DataFrame) -> dict[str, set]:
 
 def national_bound(data: NationalData, tree: cKDTree | None = None, extra: pd.DataFrame | None = None,
                    start: dict[str, set] | None = None, time_limit: float = 300.0, max_rounds: int = 12,
-                   iterations: int = 40, log=None) -> BoundResult:
+                   iterations: int = 80, log=None) -> BoundResult:
     """The proven upper bound (module docstring): per-regency LP planes, count model, lazy refinement.
 
     Parameters
