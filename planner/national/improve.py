@@ -1,0 +1,138 @@
+"""National improvement: large-neighbourhood search over windows of neighbouring regencies.
+
+A window is a regency and its nearest neighbours (by the centre of their people). Everything outside it is
+fixed; inside it, every regency keeps its counts N[r,k,t] of the plan (so every scenario rule, all stated
+on counts, still holds) while its outlets are moved, swapped and re-timed among its best candidate sites
+by the exact site-level MIP of the window for all years at once (:mod:`planner.national.exact`), counting
+as reached what outside outlets already reach. A window's plan is accepted only when it verifies: the same
+counts per regency, kind and year, and a higher national value measured from scratch by
+:func:`planner.national.value.plan_value` (cross-border coverage counted once).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from planner.national.exact import build_site_mip, solve_site_mip
+from planner.national.model import NationalData, cover
+from planner.national.value import PlanValue, first_reached, plan_value
+from planner.scenario import KINDS
+from planner.solve import SolverOptions
+
+WINDOW = 3          # regencies per window
+CANDIDATES = 12     # best new candidate sites per regency and kind offered to the window MIP
+WINDOW_SECONDS = 20.0
+
+
+def _centres(data: NationalData) -> pd.DataFrame:
+    weight = data.demand["weight"].to_numpy() + 1e-9
+    frame = data.demand.assign(wx=data.demand["lon"] * weight, wy=data.demand["lat"] * weight, w=weight)
+    sums = frame.groupby("region_code")[["wx", "wy", "w"]].sum()
+    return pd.DataFrame({"lon": sums["wx"] / sums["w"], "lat": sums["wy"] / sums["w"]})
+
+
+def _candidates(data: NationalData, tree: cKDTree, codes: list, reached: np.ndarray) -> pd.DataFrame:
+    """Per regency and kind, the sites covering the most final-year weight not yet reached."""
+    last = data.weights(len(data.years) - 1) * (reached > data.years[-1])
+    rows = []
+    for code in codes:
+        own = data.sites[data.sites["region_code"] == code]
+        for kind in KINDS:
+            allowed = own[own[f"allows_{kind}"]]
+            if not len(allowed):
+                continue
+            gain = cover(tree, allowed["lon"], allowed["lat"], data.radius[kind]).T @ last
+            best = np.argsort(-gain)[:CANDIDATES]
+            rows.append(allowed.iloc[best][["region_code", "lon", "lat"]].assign(kind=kind))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["region_code", "lon", "lat", "kind"])
+
+
+def _fixed_counts(counts: pd.DataFrame, codes: list) -> dict:
+    rows = counts[counts["region_code"].isin(codes)]
+    return {(r, k, int(t)): int(n) for r, k, t, n in
+            zip(rows["region_code"], rows["kind"], rows["year"], rows["cumulative"], strict=True)}
+
+
+def _window_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed: pd.DataFrame, codes: list,
+                 seconds: float) -> pd.DataFrame | None:
+    """The window's best re-placement (new outlets of its regencies), or None when none was found."""
+    inside = placed["region_code"].isin(codes)
+    first = placed["year"] < data.years[0]
+    outside = first_reached(placed[~inside], data, tree) if (~inside).any() else \
+        np.full(len(data.demand), np.iinfo(np.int64).max)
+    movable = placed[inside & ~first]
+    mip = build_site_mip(data, tree, set(codes), counts=_fixed_counts(counts, codes),
+                         existing=placed[inside & first], movable=movable, reached_before=outside,
+                         candidates=pd.concat([_candidates(data, tree, codes, outside),
+                                               movable[["region_code", "lon", "lat", "kind"]]]))
+    outcome, opened = solve_site_mip(mip, SolverOptions(time_limit=seconds, gap=1e-4, threads=1))
+    if not outcome.has_solution:
+        return None
+    years = np.array(data.years)
+    return opened.assign(year=years[opened["year_index"].to_numpy(int)],
+                         site_id=[f"{r}@{x:.5f},{y:.5f}-{k}" for r, x, y, k in
+                                  zip(opened["region_code"], opened["lon"], opened["lat"], opened["kind"],
+                                      strict=True)]).drop(columns="year_index")
+
+
+def _same_counts(before: pd.DataFrame, after: pd.DataFrame, years) -> bool:
+    def table(frame):
+        rows = []
+        for year in years:
+            open_ = frame[frame["year"] <= year]
+            rows.append(open_.groupby(["region_code", "kind"]).size().rename(year))
+        return pd.concat(rows, axis=1).fillna(0).sort_index()
+    return table(before).equals(table(after))
+
+
+def _try(data: NationalData, tree: cKDTree, counts: pd.DataFrame, current: pd.DataFrame, codes: list,
+         seconds: float) -> tuple[float, pd.DataFrame | None]:
+    """The window's re-placement and its national value (-inf when none was found or it fails to verify)."""
+    proposal = _window_plan(data, tree, counts, current, codes, seconds)
+    if proposal is None:
+        return -np.inf, None
+    keep = current[~(current["region_code"].isin(codes) & (current["year"] >= data.years[0]))]
+    candidate = pd.concat([keep, proposal], ignore_index=True)
+    if not _same_counts(current, candidate, data.years):
+        return -np.inf, None
+    return plan_value(candidate, data, tree).objective, candidate
+
+
+def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed: pd.DataFrame, value: PlanValue,
+                 seconds: float, log=None, record=None) -> tuple[pd.DataFrame, float]:
+    """Window search from the placed plan (module docstring); returns the plan and its value.
+
+    Windows are tried around regencies in order of the final-year workers their own demand leaves
+    unreached (most first), until ``seconds`` have passed; ``record(value)`` is called at each accepted
+    window.
+    """
+    began = time.perf_counter()
+    centres = _centres(data)
+    near = cKDTree(centres[["lon", "lat"]].to_numpy())
+    unreached = data.demand.assign(u=data.weights(len(data.years) - 1) * (value.first_year > data.years[-1]))
+    order = list(unreached.groupby("region_code")["u"].sum().sort_values(ascending=False).index)
+    best, current = value.objective, placed.reset_index(drop=True)
+    tried, improved = 0, True
+    while improved and seconds - (time.perf_counter() - began) >= 5:
+        improved = False  # one pass over every window; another while a pass gained
+        for code in order:
+            left = seconds - (time.perf_counter() - began)
+            if left < 5:
+                break
+            _, index = near.query(centres.loc[code, ["lon", "lat"]].to_numpy(float), k=min(WINDOW, len(centres)))
+            codes = [centres.index[i] for i in np.atleast_1d(index)]
+            tried += 1
+            found, candidate = _try(data, tree, counts, current, codes, min(WINDOW_SECONDS, left))
+            if found > best * (1 + 1e-9):
+                if log:
+                    log(f"window {'+'.join(codes)}: {best:,.0f} -> {found:,.0f} ({time.perf_counter() - began:.0f} s)")
+                best, current, improved = found, candidate, True
+                if record:
+                    record(found)
+    if log:
+        log(f"search: {tried} windows, {best / value.objective - 1:+.3%} over the two-step plan")
+    return current, best
