@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -15,9 +15,10 @@ from planner.allocation import baselines
 from planner.allocation.evaluate import evaluate, measured_reach
 from planner.allocation.results import PlanResult, allocation_table
 from planner.allocation.verify import verify_plan, verify_sites
-from planner.errors import InfeasibleError, SolverError
+from planner.errors import InfeasibleError, InputError, SolverError
 from planner.hashing import file_sha256
 from planner.inputs import PlanInputs, build_inputs, with_kanal_reference
+from planner.model.custom import CustomRule, check_custom_rows, rule_name
 from planner.model.explain import explain_infeasibility
 from planner.model.strategy import AllocationSolution, solve_allocation
 from planner.model.variables import count_var_name
@@ -122,10 +123,27 @@ def _budget_table(inputs: PlanInputs, evaluated: dict, solution: AllocationSolut
     return budget
 
 
-def _raise_without_plan(inputs: PlanInputs, solution: AllocationSolution, options: SolverOptions) -> None:
+def _rules(extra_constraints: CustomRule | Sequence[CustomRule] | None) -> tuple[CustomRule, ...]:
+    if extra_constraints is None:
+        return ()
+    rules = (extra_constraints,) if callable(extra_constraints) else tuple(extra_constraints)
+    for rule in rules:
+        if not callable(rule):
+            raise InputError(f"extra_constraints: {rule!r} is not a function; give fn(m, inputs) or a list of them.")
+    return rules
+
+
+def _raise_without_plan(inputs: PlanInputs, solution: AllocationSolution, options: SolverOptions,
+                        rules: tuple[CustomRule, ...] = ()) -> None:
     if solution.status in ("infeasible", "unbounded"):
         reasons = explain_infeasibility(inputs)
-        raise InfeasibleError(f"scenario '{inputs.scenario.name}' is infeasible: " + "; ".join(reasons) + ".")
+        names = ", ".join(f"'{rule_name(rule)}'" for rule in rules)
+        if rules and not reasons:
+            raise InfeasibleError(f"scenario '{inputs.scenario.name}' is infeasible with the custom rule(s) {names}: "
+                                  "the scenario's own rules can all be met, so the custom rules are what cannot; "
+                                  "loosen them.")
+        extra = f" (with the custom rule(s) {names})" if rules else ""
+        raise InfeasibleError(f"scenario '{inputs.scenario.name}'{extra} is infeasible: " + "; ".join(reasons) + ".")
     limit = "no time limit" if options.time_limit is None else f"{options.time_limit:g} s"
     raise SolverError(f"{options.solver} found no plan within {limit}; raise --time-limit or loosen the scenario.")
 
@@ -134,7 +152,7 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
          scenario: Scenario | str | Path | None = None, *, solver: str = "highs",
          time_limit: float | None = DEFAULT_TIME_LIMIT, gap: float = DEFAULT_GAP, actuals: str | None = None,
          threads: int | None = None, seed: int = 0, progress: Progress | None = None,
-         sites: bool = False) -> PlanResult:
+         sites: bool = False, extra_constraints: CustomRule | Sequence[CustomRule] | None = None) -> PlanResult:
     """Plan where and when to open gerai and kanal, solve to a proven gap, verify and compare with baselines.
 
     Parameters
@@ -161,6 +179,12 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
         and measure reach from them against all demand (``result.reach``, ``result.unreached`` and the
         summary's ``workers_reached_final``; ``reach_source`` = "sites"). Without sites, or when the dataset
         has no demand points, reach is the model's (``reach_source`` = "model") and ``result.sites`` is None.
+    extra_constraints : callable or list of callables, optional
+        A planner's own rules the scenario has no field for, each ``fn(m, inputs)`` adding PuLP constraints
+        to ``m.problem`` by the model's names (``m.counts``: open-outlet count variables by region_code,
+        kind and year; ``m.reached``: share-reached variables); see :mod:`planner.model.custom`. The plan
+        is checked against the built-in rules as always and every added row is recomputed from the plan's
+        tables; ``summary["custom_rules"]`` lists each rule with its rows.
 
     Returns
     -------
@@ -184,14 +208,16 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     inputs = build_inputs(dataset, scenario, actuals)
     inputs_seconds = time.perf_counter() - began
     say(f"solving with {solver} (gap {gap:.2%}, time limit {time_limit or 'none'} s)")
-    inputs, solution, passes = solve_with_references(inputs, options, say)
+    rules = _rules(extra_constraints)
+    inputs, solution, passes = solve_with_references(inputs, options, say, rules)
     if solution.objective is None:
-        _raise_without_plan(inputs, solution, options)
+        _raise_without_plan(inputs, solution, options, rules)
     say(f"solver finished in {solution.solve_seconds:.1f} s (model gap {solution.gap:.4%}); verifying the plan")
     checked = time.perf_counter()
     new = plan_from_solution(inputs, solution)
     evaluated = evaluate(inputs, new)
     problems = verify_plan(inputs, evaluated["counts"], evaluated["reach"])
+    problems += check_custom_rows(solution.custom, evaluated["counts"], evaluated["reach"])
     if problems:
         raise RuntimeError("internal error: the solved plan breaks the scenario's rules: " + "; ".join(problems))
     verify_seconds = time.perf_counter() - checked
@@ -200,7 +226,9 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     say("comparing with the baselines")
     compared, baseline_reach = _baselines(inputs, new, evaluated, measured)
     summary = _summary(inputs, dataset, solution, evaluated, compared, options, actuals)
-    summary.update(_reach_summary(evaluated, measured), reference_passes=passes)
+    summary.update(_reach_summary(evaluated, measured), reference_passes=passes,
+                   custom_rules=[{"rule": rows.rule, "rows": len(rows.rows), "checked": True}
+                                 for rows in solution.custom])
     summary.update(build_seconds=inputs_seconds + solution.build_seconds, solve_seconds=solution.solve_seconds,
                    verify_seconds=verify_seconds, total_seconds=time.perf_counter() - began)
     if placed is not None:
@@ -231,8 +259,8 @@ def _final_gerai(inputs: PlanInputs, solution: AllocationSolution) -> dict[str, 
             for code in inputs.regions["region_code"]}
 
 
-def solve_with_references(inputs: PlanInputs, options: SolverOptions, say: Progress = print
-                          ) -> tuple[PlanInputs, AllocationSolution, list[dict]]:
+def solve_with_references(inputs: PlanInputs, options: SolverOptions, say: Progress = print,
+                          rules: Sequence[CustomRule] = ()) -> tuple[PlanInputs, AllocationSolution, list[dict]]:
     """Solve, rebuilding the kanal site sequences after the gerai counts the plan chooses, then solve again.
 
     A regency's kanal sequence is built on the people its first r gerai leave uncovered; its reach table is
@@ -251,7 +279,7 @@ def solve_with_references(inputs: PlanInputs, options: SolverOptions, say: Progr
     began, passes, last = time.perf_counter(), [], None
     for _ in range(REFERENCE_PASSES if inputs.reach_model == "points" else 0):
         loose = options.with_(gap=max(options.gap, REFERENCE_GAP), time_limit=_left(options, began))
-        _, solution = solve_allocation(inputs, loose)
+        _, solution = solve_allocation(inputs, loose, rules)
         if solution.objective is None:
             return (*last, passes) if last else (inputs, solution, passes)
         last = (inputs, solution)
@@ -267,7 +295,7 @@ def solve_with_references(inputs: PlanInputs, options: SolverOptions, say: Progr
         if not changed:
             break
         inputs = rebuilt
-    _, solution = solve_allocation(inputs, options.with_(time_limit=_left(options, began)))
+    _, solution = solve_allocation(inputs, options.with_(time_limit=_left(options, began)), rules)
     solution.solve_seconds += sum(record["seconds"] for record in passes)
     if solution.objective is None and last is not None:  # out of time: the last pass's plan, on its tables
         last[1].solve_seconds = solution.solve_seconds

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 
 from planner.inputs import PlanInputs
 from planner.model.build import build_model
+from planner.model.custom import CustomRule, add_custom_rule
 from planner.model.exact_cells import ExactCells, ExactObjective
 from planner.model.reach_cuts import ReachSeparator, planes_at_points
 from planner.model.variables import AllocationModel
@@ -56,6 +58,8 @@ class AllocationSolution:
         Row duals of the LP relaxation at its optimum (constraint name -> dual).
     model_objective : float or None
         The plan's objective in the model (on the envelope; >= ``objective``).
+    custom : list
+        The rows a planner's own rules added (``planner.model.custom.CustomRows``), to check the plan with.
     """
 
     status: str
@@ -69,6 +73,7 @@ class AllocationSolution:
     phases: list[dict] = field(default_factory=list)
     lp_duals: dict[str, float] = field(default_factory=dict)
     model_objective: float | None = None
+    custom: list = field(default_factory=list)
 
 
 def seed_points(inputs: PlanInputs, plans: list[pd.DataFrame] = ()) -> pd.DataFrame:
@@ -175,7 +180,8 @@ def _tightened(gap: float, tolerance: float, plan: SolveOutcome, exact: ExactObj
     return max(min(gap, tolerance - 1.2 * overestimate), tolerance / 20)
 
 
-def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[AllocationModel, AllocationSolution]:
+def solve_allocation(inputs: PlanInputs, options: SolverOptions,
+                     rules: Sequence[CustomRule] = ()) -> tuple[AllocationModel, AllocationSolution]:
     """Build and solve the allocation model (see the module docstring for the steps).
 
     Parameters
@@ -183,6 +189,9 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
     inputs : PlanInputs
     options : SolverOptions
         Solver, overall time limit (s) for all phases together, relative gap.
+    rules : sequence of callables
+        A planner's own rules, each ``rule(m, inputs)`` adding constraints (:mod:`planner.model.custom`);
+        the rows they add are recorded in ``m.custom``.
 
     Returns
     -------
@@ -190,15 +199,24 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
         The model (with every row added along the way) and the solution; ``objective`` is the plan's
         exact objective (read from the reach table), ``bound`` the best proven bound.
     """
+    m, solution = _solve(inputs, options, rules)
+    solution.custom = m.custom
+    return m, solution
+
+
+def _solve(inputs: PlanInputs, options: SolverOptions,
+           rules: Sequence[CustomRule]) -> tuple[AllocationModel, AllocationSolution]:
     built = time.perf_counter()
     if options.solver == "cbc":
         m = build_model(inputs)
+        m.custom = [add_custom_rule(m, inputs, rule) for rule in rules]
         build_seconds = time.perf_counter() - built
         outcome = solve(m.problem, options)
         exact = ExactObjective(m, inputs)
         return m, _solution(outcome, outcome.bound, build_seconds, outcome.seconds, [_phase("mip", outcome)],
                             exact=exact, tolerance=options.gap)
     m = build_model(inputs, planes=planes_at_points(inputs, seed_points(inputs)))
+    m.custom = [add_custom_rule(m, inputs, rule) for rule in rules]
     separator = ReachSeparator(m, inputs)
     exact = ExactObjective(m, inputs)
     cells = ExactCells(m, exact)

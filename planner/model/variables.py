@@ -33,6 +33,8 @@ class AllocationModel:
     slack_weight : callable or None
         Elastic models only: ``(family, key) -> penalty weight`` of one unit of a row's slack (IDR bn for
         budget rows, outlets for the others); None builds the ordinary model, without slacks.
+    custom : list
+        The rows each of a planner's own rules added (``planner.model.custom.CustomRows``), in order.
     """
 
     problem: pulp.LpProblem
@@ -41,6 +43,7 @@ class AllocationModel:
     registry: dict[str, dict[object, str]] = field(default_factory=dict)
     slacks: dict[str, dict[object, tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
     slack_weight: Callable[[str, object], float] | None = None
+    custom: list = field(default_factory=list)
 
     def slack(self, family: str, key: object) -> list[tuple[pulp.LpVariable, float]]:
         """Terms of a non-negative slack for this row in an elastic model (none otherwise)."""
