@@ -65,7 +65,7 @@ def test_a_rule_that_cannot_hold_is_named_in_the_infeasibility():
         for row in m.counts[m.counts["kind"] == "gerai"].itertuples():
             m.problem += row.var <= 0, f"custom_none__{row.region_code.replace('.', '_')}_{row.year}"
 
-    with pytest.raises(InfeasibleError, match="custom rule.*'no_gerai_at_all'.*loosen them"):
+    with pytest.raises(InfeasibleError, match=r"custom rule.*'no_gerai_at_all'.*loosen them"):
         plan(dataset, tiny_scenario(**{"gerai.target": 1}), extra_constraints=no_gerai_at_all)
 
 
