@@ -68,6 +68,8 @@ def test_quickstart_plans_the_default_and_shows_the_maps():
 def test_scenarios_notebook_compares_the_variants_side_by_side():
     text, images = _outputs(run_notebook("02_scenarios.ipynb"))
     assert "InputError:" in text and "budget -20 %, targets at most" in text
+    assert "custom rules applied: [{'rule': 'at_most_two_kanal_per_city'" in text
+    assert "most kanal in one city: 2 with the rule" in text
     assert images >= 3
 
 
