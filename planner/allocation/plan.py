@@ -117,8 +117,8 @@ def _percent(value: float, reference: float) -> float | None:
 
 def _budget_table(inputs: PlanInputs, evaluated: dict, solution: AllocationSolution) -> pd.DataFrame:
     budget = evaluated["spend"].copy()
-    marginal = [abs(solution.lp_duals.get(f"budget__{year}", float("nan"))) for year in budget["year"]]
-    budget["marginal_workers_per_billion_idr"] = marginal
+    duals = solution.model.duals("budget") if solution.model is not None else pd.Series(dtype=float)
+    budget["marginal_workers_per_billion_idr"] = budget["year"].map(duals).abs().to_numpy(float)
     return budget
 
 

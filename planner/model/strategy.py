@@ -57,6 +57,8 @@ class AllocationSolution:
         Row duals of the LP relaxation at its optimum (constraint name -> dual).
     model_objective : float or None
         The plan's objective in the model (on the envelope; >= ``objective``).
+    model : AllocationModel or None
+        The model solved, with the LP relaxation's row duals recorded (``model.duals("budget")``).
     """
 
     status: str
@@ -70,6 +72,7 @@ class AllocationSolution:
     phases: list[dict] = field(default_factory=list)
     lp_duals: dict[str, float] = field(default_factory=dict)
     model_objective: float | None = None
+    model: AllocationModel | None = None
 
 
 def seed_points(inputs: PlanInputs, plans: list[pd.DataFrame] = ()) -> pd.DataFrame:
@@ -223,7 +226,8 @@ def solve_allocation(inputs: PlanInputs, options: SolverOptions) -> tuple[Alloca
         outcome = replace(lp, status=verdict) if verdict else lp
         return m, _solution(outcome, bound, build_seconds, solve_seconds, phases, plan=False)
     solution = _solution(best, bound, build_seconds, solve_seconds, phases, exact=exact, tolerance=options.gap)
-    solution.lp_duals = dict(lp.duals) if lp.status == "optimal" else {}
+    solution.lp_duals = m.row_duals = dict(lp.duals) if lp.status == "optimal" else {}
+    solution.model = m
     return m, solution
 
 
