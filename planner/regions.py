@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.checks import invalid_numbers
 from planner.errors import InputError, brief
 
 #: Equal-area CRS used for every area (m^2, converted to km^2): WGS 84 / NSIDC EASE-Grid 2.0 Global.
@@ -208,8 +209,7 @@ def _check_geometry(frame: gpd.GeoDataFrame, where: str, key: str) -> None:
 
 def _check_counts(frame: pd.DataFrame, columns: tuple[str, ...], where: str, key: str) -> None:
     for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) | (values < 0)
+        bad = invalid_numbers(frame[column])[1]
         if bad.any():
             row = frame.loc[bad].iloc[0]
             shown = "empty" if pd.isna(row[column]) else repr(row[column])
