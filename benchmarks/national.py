@@ -31,10 +31,10 @@ began = time.perf_counter()
 from planner.allocation.plan import plan
 result = plan(sys.argv[1] if sys.argv[1] != "-" else None)
 s = result.summary
-print(json.dumps({"status": s["status"], "gap": s["gap"], "objective": s["objective"], "bound": s["bound"],
-                  "build_seconds": s["build_seconds"], "solve_seconds": s["solve_seconds"],
-                  "wall_seconds": time.perf_counter() - began, "binding": s["binding_budget_years"],
-                  "reach_model": s["reach_model"], "phases": s["phases"],
+print(json.dumps({"status": s.status, "gap": s.gap, "objective": s.objective, "bound": s.bound,
+                  "build_seconds": s.build_seconds, "solve_seconds": s.solve_seconds,
+                  "wall_seconds": time.perf_counter() - began, "binding": s.binding_budget_years,
+                  "reach_model": s.reach_model, "phases": s.phases,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

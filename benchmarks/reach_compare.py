@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from planner.allocation.evaluate import evaluate
+from planner.allocation.summary import PlanSummary
 from planner.inputs import build_inputs
 from planner.regions import load_dataset
 from planner.scenario import Scenario, scenario_from_dict
@@ -30,7 +30,7 @@ def coarse_claim(regions: str, allocation: pd.DataFrame, scenario: Scenario) -> 
     coarse = dataclasses.replace(dataset, demand=None, sites=None)
     inputs = build_inputs(coarse, scenario)
     plan = allocation.loc[allocation["new"] > 0, ["region_code", "kind", "year", "new"]]
-    reach = evaluate(inputs, plan)["reach"]
+    reach = evaluate(inputs, plan).reach
     return reach[reach["year"] == inputs.years[-1]][["region_code", "workers_reached"]]
 
 
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", required=True)
     args = parser.parse_args(argv)
     folder = Path(args.results)
-    summary = json.loads((folder / "summary.json").read_text())
-    scenario = scenario_from_dict(summary["scenario"])
+    summary = PlanSummary.from_json((folder / "summary.json").read_text(), str(folder / "summary.json"))
+    scenario = scenario_from_dict(summary.scenario)
     allocation = pd.read_csv(folder / "allocation.csv", dtype={"region_code": str, "province_code": str})
     measured = pd.read_csv(folder / "reach.csv", dtype={"region_code": str})
     final = measured[measured["year"] == measured["year"].max()]
@@ -50,11 +50,12 @@ def main(argv: list[str] | None = None) -> None:
     names = allocation.drop_duplicates("region_code").set_index("region_code")[["province_code", "province_name"]]
     table = table.join(names, on="region_code")
     national = table[["workers_informal", "workers_reached", "coarse"]].sum()
-    print(f"reach_source {summary.get('reach_source')}: measured {summary['workers_reached_final']:,.0f}, "
-          f"fine model {summary.get('workers_reached_final_model', float('nan')):,.0f}, of "
-          f"{summary['workers_informal']:,.0f} informal workers")
+    model = summary.workers_reached_final_model
+    print(f"reach_source {summary.reach_source}: measured {summary.workers_reached_final:,.0f}, "
+          f"fine model {float('nan') if model is None else model:,.0f}, of "
+          f"{summary.workers_informal:,.0f} informal workers")
     print(f"national final-year share: measured {national['workers_reached'] / national['workers_informal']:.1%}, "
-          f"fine model {summary.get('workers_reached_final_model', 0) / summary['workers_informal']:.1%}, "
+          f"fine model {(model or 0) / summary.workers_informal:.1%}, "
           f"coarse points claimed {national['coarse'] / national['workers_informal']:.1%}")
     provinces = table.groupby(["province_code", "province_name"])[["workers_informal", "workers_reached",
                                                                     "coarse"]].sum()

@@ -12,7 +12,10 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from planner.allocation.summary import PlanSummary
 
 EXIT_CODES = """exit codes:
   0  success
@@ -163,24 +166,24 @@ def _report_writers(dataset, focus: str, lang: str, interactive: bool, say: Call
     return report_writers(dataset, focus=focus, lang=lang, interactive=interactive, progress=say)
 
 
-def _print_headline(summary: dict, out: Path) -> None:
-    gap = "unknown (no bound)" if summary["gap"] is None else f"{summary['gap']:.3%}"
-    base = summary["baselines"]["one_per_regency"]
-    print(f"status: {summary['status']} (proven gap {gap}, solver {summary['solver']}, "
-          f"{summary['build_seconds'] + summary['solve_seconds']:.1f} s)")
-    print(f"new outlets: {summary['totals']['gerai']} gerai, {summary['totals']['kanal']} kanal; "
-          f"spend IDR {summary['spend_idr'] / 1e9:,.1f} bn")
+def _print_headline(summary: PlanSummary, out: Path) -> None:
+    gap = "unknown (no bound)" if summary.gap is None else f"{summary.gap:.3%}"
+    base = summary.comparison
+    print(f"status: {summary.status} (proven gap {gap}, solver {summary.solver}, "
+          f"{summary.build_seconds + summary.solve_seconds:.1f} s)")
+    print(f"new outlets: {summary.totals['gerai']} gerai, {summary.totals['kanal']} kanal; "
+          f"spend IDR {summary.spend_idr / 1e9:,.1f} bn")
     source = ("measured from the placed sites; the model estimated "
-              f"{summary['workers_reached_final_model']:,.0f}") if summary.get("reach_source") == "sites" \
+              f"{summary.workers_reached_final_model:,.0f}") if summary.reach_source == "sites" \
         else "the model's estimate; no sites placed"
-    print(f"informal workers within reach by the final year: {summary['workers_reached_final']:,.0f} of "
-          f"{summary['workers_informal']:,.0f} ({source})")
-    percent = base["gain_objective_percent"]
-    print(f"objective: {summary['objective']:,.0f} {summary['objective_unit']}; vs one gerai per regency: "
-          f"{base['gain_objective']:+,.0f}" + ("" if percent is None else f" ({percent:+.1f} %)"))
-    if summary["status"] == "feasible":
-        print(f"note: the solver stopped (time limit {summary['time_limit']} s) before proving the requested gap "
-              f"{summary['gap_requested']:.3%}; the plan is within {gap} of the best possible "
+    print(f"informal workers within reach by the final year: {summary.workers_reached_final:,.0f} of "
+          f"{summary.workers_informal:,.0f} ({source})")
+    percent = base.gain_objective_percent
+    print(f"objective: {summary.objective:,.0f} {summary.objective_unit}; vs one gerai per regency: "
+          f"{base.gain_objective:+,.0f}" + ("" if percent is None else f" ({percent:+.1f} %)"))
+    if summary.status == "feasible":
+        print(f"note: the solver stopped (time limit {summary.time_limit} s) before proving the requested gap "
+              f"{summary.gap_requested:.3%}; the plan is within {gap} of the best possible "
               "(raise --time-limit to prove more).")
     print(f"results: {out}")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from planner.checks import invalid_numbers
 from planner.errors import InputError
 
 
@@ -54,13 +54,12 @@ def read_csv(path: Path, what: str, wanted: dict[str, tuple[str, ...]],
 def numbers(frame: pd.DataFrame, column: str, path: Path, key: str,
             minimum: float | None = 0.0) -> pd.Series:
     """``frame[column]`` as finite numbers (>= ``minimum`` unless None); the first bad row is named by ``key``."""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | ~np.isfinite(values) | ((values < minimum) if minimum is not None else False)
+    numbers, bad = invalid_numbers(frame[column], minimum)
     if bad.any():
         row = frame.loc[bad].iloc[0]
         raise InputError(f"{path}: field '{column}' of {key} {row[key]!r} is {row[column]!r}; give a finite "
                          f"number{'' if minimum is None else ' >= 0'}.")
-    return values
+    return pd.Series(numbers, index=frame.index, name=column)
 
 
 def kemendagri_codes(codes: pd.Series, path: Path, field: str, parts: int) -> pd.Series:

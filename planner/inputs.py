@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner import reach
+from planner.checks import invalid_numbers
 from planner.errors import InputError, brief
 from planner.regions import RegionDataset
 from planner.scenario import KINDS, Scenario
@@ -158,8 +159,8 @@ def _read_csv(path: str, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     table = table[list(columns)].copy()
     for column in columns:
         if column in ("count", "year"):
-            numbers = pd.to_numeric(table[column], errors="coerce").astype(float)
-            bad = ~np.isfinite(numbers) | (numbers < 0) | (numbers != numbers.round()) | (numbers > 1e9)
+            numbers, bad = invalid_numbers(table[column], whole=True, maximum=1e9)
+            bad = pd.Series(bad, index=table.index)
             if bad.any():
                 raise InputError(f"{file}: row {_row(table, bad)}: column '{column}' has "
                                  f"{_shown(table.loc[bad, column].iloc[0])}; it must be a whole number >= 0.")

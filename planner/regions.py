@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.checks import invalid_numbers
 from planner.errors import InputError, brief
 
 #: Equal-area CRS used for every area (m^2, converted to km^2): WGS 84 / NSIDC EASE-Grid 2.0 Global.
@@ -208,8 +209,7 @@ def _check_geometry(frame: gpd.GeoDataFrame, where: str, key: str) -> None:
 
 def _check_counts(frame: pd.DataFrame, columns: tuple[str, ...], where: str, key: str) -> None:
     for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) | (values < 0)
+        bad = invalid_numbers(frame[column])[1]
         if bad.any():
             row = frame.loc[bad].iloc[0]
             shown = "empty" if pd.isna(row[column]) else repr(row[column])
@@ -288,35 +288,20 @@ def validate_provinces(frame: gpd.GeoDataFrame, where: str = "provinces") -> gpd
 
 def validate_points(frame: gpd.GeoDataFrame, region_codes: pd.Series, where: str = "points") -> gpd.GeoDataFrame:
     """Check a demand-points table against the regions and return a clean copy with ``lon``/``lat``."""
-    _require_columns(frame, POINT_COLUMNS, where)
-    frame = _check_crs(frame.copy(), where)
-    frame["point_id"] = frame["point_id"].astype(str)
-    frame["region_code"] = frame["region_code"].astype(str)
-    duplicated = frame["point_id"].duplicated()
-    if duplicated.any():
-        raise InputError(f"{where}: point_id {frame.loc[duplicated, 'point_id'].iloc[0]!r} appears more than "
-                         "once; each point needs a unique id.")
-    unknown = ~frame["region_code"].isin(set(region_codes))
-    if unknown.any():
-        raise InputError(f"{where}: point {frame.loc[unknown, 'point_id'].iloc[0]!r} has region_code "
-                         f"{frame.loc[unknown, 'region_code'].iloc[0]!r}, which is not in the regions layer; "
-                         "fix the code or drop the point.")
-    _check_counts(frame, ("population",), where, "point_id")
-    _check_geometry(frame, where, "point_id")
-    if not (frame.geometry.geom_type == "Point").all():
-        raise InputError(f"{where}: every geometry must be a Point; convert polygons to centroids first.")
+    frame = _checked_points(frame, POINT_COLUMNS, "point_id", region_codes, where, noun="point", label="point",
+                            counts=("population",))
     frame["population"] = frame["population"].astype(float)
     frame["population_estimated"] = (
         frame["population_estimated"].fillna(False).astype(bool) if "population_estimated" in frame else False
     )
-    frame["lon"] = frame.geometry.x
-    frame["lat"] = frame.geometry.y
     return frame.sort_values("point_id").reset_index(drop=True)
 
 
 def _checked_points(frame: gpd.GeoDataFrame, columns: dict[str, str], key: str, region_codes: pd.Series,
-                    where: str) -> gpd.GeoDataFrame:
-    """Columns, CRS, unique ids, known region codes, point geometries; adds ``lon``/``lat``."""
+                    where: str, noun: str = "row", label: str | None = None,
+                    counts: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """Columns, CRS, unique ids, known region codes, ``counts`` columns, point geometries; adds ``lon``/``lat``.
+    Messages call a row a ``noun`` and name it as ``label`` (default: the key column's name)."""
     _require_columns(frame, columns, where)
     frame = _check_crs(frame.copy(), where)
     frame[key] = frame[key].astype(str)
@@ -324,12 +309,13 @@ def _checked_points(frame: gpd.GeoDataFrame, columns: dict[str, str], key: str, 
     duplicated = frame[key].duplicated()
     if duplicated.any():
         raise InputError(f"{where}: {key} {frame.loc[duplicated, key].iloc[0]!r} appears more than once; "
-                         "each row needs a unique id.")
+                         f"each {noun} needs a unique id.")
     unknown = ~frame["region_code"].isin(set(region_codes))
     if unknown.any():
-        raise InputError(f"{where}: {key} {frame.loc[unknown, key].iloc[0]!r} has region_code "
+        raise InputError(f"{where}: {label or key} {frame.loc[unknown, key].iloc[0]!r} has region_code "
                          f"{frame.loc[unknown, 'region_code'].iloc[0]!r}, which is not in the regions layer; "
-                         "fix the code or drop the row.")
+                         f"fix the code or drop the {noun}.")
+    _check_counts(frame, counts, where, key)
     _check_geometry(frame, where, key)
     if not (frame.geometry.geom_type == "Point").all():
         raise InputError(f"{where}: every geometry must be a Point; convert polygons to centroids first.")

@@ -215,3 +215,25 @@ def test_cbc_and_highs_agree_on_a_small_instance():
     cbc = plan(dataset, scenario, solver="cbc", gap=0.0)
     assert cbc.summary["objective"] == pytest.approx(highs.summary["objective"], rel=1e-6)
     assert cbc.summary["solver"] == "cbc" and highs.summary["solver"] == "highs"
+
+
+def test_budget_duals_come_back_by_year_from_the_models_registry():
+    # 2014's budget buys two of the three gerai the target asks for: a binding 2014 budget has a price,
+    # a loose 2015 budget (5 bn for the one gerai left) has none.
+    from planner.allocation.plan import solve_with_references
+    from planner.inputs import build_inputs
+    from planner.regions import as_dataset
+    from planner.solve import SolverOptions
+
+    dataset = tiny_dataset([100_000, 80_000, 60_000])
+    scenario = tiny_scenario(**{"gerai.target": 3, "gerai.target_mode": "at_most", "budget_idr": [2e9, 5e9]})
+    inputs = build_inputs(as_dataset(dataset), scenario, None)
+    _, solution, _ = solve_with_references(inputs, SolverOptions("highs", 60.0, 0.001, None, 0), lambda m: None)
+    duals = solution.model.duals("budget")
+    assert list(duals.index) == [2014, 2015]
+    assert abs(duals[2014]) > 0
+    assert duals[2015] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(KeyError, match="no constraint family 'budgets'"):
+        solution.model.duals("budgets")
+    table = plan(dataset, scenario).budget.set_index("year")["marginal_workers_per_billion_idr"]
+    assert table[2014] == pytest.approx(abs(duals[2014]))

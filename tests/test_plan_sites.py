@@ -94,14 +94,14 @@ def test_a_person_reached_from_two_regencies_is_counted_once():
     counts = cumulative_counts(inputs, pd.DataFrame({"region_code": ["11.01", "11.02"], "kind": "gerai",
                                                      "year": 2014, "new": 1}))
     both = measured_reach(inputs, counts, _placed([("11.01", "a3", "gerai", 2014), ("11.02", "b1", "gerai", 2014)]))
-    shares = both["reach"].query("year == 2014").set_index("region_code")["share_reached"]
+    shares = both.reach.query("year == 2014").set_index("region_code")["share_reached"]
     assert shares["11.01"] == pytest.approx(400 / 2000)  # a3 reaches d3 only in its own regency
     assert shares["11.02"] == pytest.approx(1200 / 2000)  # d4 reached by a3 and by b1: once
     alone = measured_reach(inputs, counts, _placed([("11.01", "a3", "gerai", 2014)]))
-    assert alone["reach"].query("year == 2014").set_index("region_code")["share_reached"]["11.02"] == \
+    assert alone.reach.query("year == 2014").set_index("region_code")["share_reached"]["11.02"] == \
         pytest.approx(1200 / 2000)  # across the border
     never = inputs.years[-1] + 1
-    assert alone["own_regency"][inputs.sequences.demand["point_id"].to_numpy() == "d4"].tolist() == [never]
+    assert alone.own_regency[inputs.sequences.demand["point_id"].to_numpy() == "d4"].tolist() == [never]
 
 
 def test_verify_flags_sites_that_do_not_cover_what_the_table_promised():
@@ -111,9 +111,9 @@ def test_verify_flags_sites_that_do_not_cover_what_the_table_promised():
     first = inputs.sequences.sites["site_id"].to_numpy()[inputs.sequences.regencies["11.01"].gerai[0]]
     assert first == "a1"  # the most people within 15 km: d1 (1,000; d2 is 16.7 km away)
     right = _placed([("11.01", "a1", "gerai", 2014)])
-    assert verify_sites(inputs, counts, right, measured_reach(inputs, counts, right)["own_regency"]) == []
+    assert verify_sites(inputs, counts, right, measured_reach(inputs, counts, right).own_regency) == []
     wrong = _placed([("11.01", "a3", "gerai", 2014)])
-    problems = verify_sites(inputs, counts, wrong, measured_reach(inputs, counts, wrong)["own_regency"])
+    problems = verify_sites(inputs, counts, wrong, measured_reach(inputs, counts, wrong).own_regency)
     assert problems and "11.01 2014" in problems[0]
     twice = _placed([("11.02", "b2", "gerai", 2014), ("11.02", "b2", "gerai", 2015)])
     problems = verify_sites(inputs, counts, twice, np.full(len(inputs.sequences.demand), 9999))

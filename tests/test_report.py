@@ -220,7 +220,7 @@ def test_national_scale_bar_is_as_long_as_its_label_says(result, dataset):
 
 
 def test_comparison_map_and_table_show_each_scenario(result, dataset):
-    capped = dataclasses.replace(result, summary={**result.summary, "status": "feasible", "gap": 0.02})
+    capped = dataclasses.replace(result, summary=dataclasses.replace(result.summary, status="feasible", gap=0.02))
     fig = comparison_map({"base": result, "capped": capped}, dataset, kind="kanal")
     titles = [ax.get_title(loc="left") for ax in _map_axes(fig)]
     assert titles == ["base: 800 new kanal", "capped: 800 new kanal (time-limited (feasible))"]
@@ -343,8 +343,8 @@ def test_report_states_headline_status_and_the_branch_section(result, dataset):
 def test_headline_says_whether_reach_was_measured_from_placed_sites_or_estimated(with_sites, dataset):
     estimated = unescape(_html_text(report_html(with_sites, dataset, {})))
     assert "the allocation model's estimate, not measured from placed outlets" in estimated
-    summary = {**with_sites.summary, "reach_source": "sites", "workers_reached_final": 40.0e6,
-               "workers_reached_final_model": 74.9e6}
+    summary = dataclasses.replace(with_sites.summary, reach_source="sites", workers_reached_final=40.0e6,
+                                  workers_reached_final_model=74.9e6)
     measured = dataclasses.replace(with_sites, summary=summary)
     numbers = headline(measured)
     assert numbers["reach_source"] == "sites" and numbers["sites_placed"] == len(with_sites.sites)
@@ -355,7 +355,7 @@ def test_headline_says_whether_reach_was_measured_from_placed_sites_or_estimated
 
 
 def test_report_flags_a_time_limited_plan_with_its_gap(result, dataset):
-    summary = {**result.summary, "status": "feasible", "gap": 0.0123}
+    summary = dataclasses.replace(result.summary, status="feasible", gap=0.0123)
     html = report_html(dataclasses.replace(result, summary=summary), dataset, {})
     assert 'class="status warn"' in html
     assert "time-limited: feasible plan, proven gap 1.23 %" in _html_text(html)
@@ -383,7 +383,7 @@ def _renamed(dataset, code: str, name: str):
 
 def test_report_shows_names_with_markup_as_text(result, dataset):
     scenario = {**result.summary["scenario"], "name": HOSTILE, "description": "R&D <b>plan</b>"}
-    hostile = dataclasses.replace(result, summary={**result.summary, "scenario": scenario})
+    hostile = dataclasses.replace(result, summary=dataclasses.replace(result.summary, scenario=scenario))
     html = report_html(hostile, _renamed(dataset, "16.71", HOSTILE), {}, map_link="map.html?a=1&b=<x>")
     assert "<script" not in html and "<b>plan" not in html and "<x>" not in html
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"

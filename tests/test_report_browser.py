@@ -57,7 +57,7 @@ def result(dataset):
     Barat) and the other points of those provinces beyond reach."""
     base = plan(dataset)
     sites, unreached = sites_at_points(base, dataset, ("16", "32"))
-    summary = {**base.summary, "reach_source": "sites", "workers_reached_final_model": 74.0e6}
+    summary = dataclasses.replace(base.summary, reach_source="sites", workers_reached_final_model=74.0e6)
     return dataclasses.replace(base, sites=sites, unreached=unreached, summary=summary)
 
 

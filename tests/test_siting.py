@@ -472,3 +472,18 @@ def test_the_greedy_curve_adds_the_best_site_each_step_and_stays_flat_once_all_i
     assert curve.tolist() == [0.0, 7.0, 12.0, 15.0, 15.0, 15.0]
     picks, curve = greedy_curve(cover, weights, 2, opened=np.array([2]))  # C open: A adds 6, then B 2
     assert picks.tolist() == [0, 1] and curve.tolist() == [0.0, 6.0, 8.0]
+
+
+def test_mclp_stats_are_typed_and_a_misspelt_field_is_an_error():
+    from planner.siting import MCLPStats
+
+    stats = MCLPStats(demand_in=3)
+    stats.update(mip_sites=2)
+    assert "mip_sites" in stats and "mip_seconds" not in stats and stats["demand_in"] == 3
+    assert stats.merged(MCLPStats(mip_sites=5)).to_dict() == {"demand_in": 3, "mip_sites": 5}
+    with pytest.raises(AttributeError):
+        stats.mip_sties = 4
+    with pytest.raises(AttributeError):
+        stats.update(lp_bonud=1.0)
+    with pytest.raises(KeyError):
+        stats["mip_seconds"]

@@ -19,8 +19,8 @@ def problems(plan_rows, locks=(), reach_factor=1.0, **changes):
     inputs = build_inputs(dataset, tiny_scenario(**changes).replace(locks=locks))
     plan = pd.DataFrame(plan_rows, columns=["region_code", "kind", "year", "new"])
     result = evaluate(inputs, plan)
-    reach = result["reach"].assign(workers_reached=result["reach"]["workers_reached"] * reach_factor)
-    return verify_plan(inputs, result["counts"], reach)
+    reach = result.reach.assign(workers_reached=result.reach["workers_reached"] * reach_factor)
+    return verify_plan(inputs, result.counts, reach)
 
 
 GOOD = [("11.01", "gerai", 2014, 1), ("11.02", "gerai", 2014, 1)]
@@ -59,7 +59,7 @@ def _inputs(**changes):
 
 def _verify(inputs, rows, reach=None):
     result = evaluate(inputs, pd.DataFrame(rows, columns=["region_code", "kind", "year", "new"]))
-    return verify_plan(inputs, result["counts"], result["reach"] if reach is None else reach(result["reach"]))
+    return verify_plan(inputs, result.counts, result.reach if reach is None else reach(result.reach))
 
 
 def test_a_plan_exactly_at_every_limit_passes():
@@ -91,9 +91,9 @@ def test_the_budget_breach_names_the_spend_and_the_budget():
 def test_negative_openings_are_named():
     inputs = _inputs()
     result = evaluate(inputs, pd.DataFrame(GOOD, columns=["region_code", "kind", "year", "new"]))
-    counts = result["counts"]
+    counts = result.counts
     negative = (counts["region_code"] == "12.03") & (counts["kind"] == "gerai") & (counts["year"] == 2015)
-    found = verify_plan(inputs, counts.assign(new=counts["new"].mask(negative, -1)), result["reach"])
+    found = verify_plan(inputs, counts.assign(new=counts["new"].mask(negative, -1)), result.reach)
     assert "negative openings in 12.03 gerai 2015" in found
 
 

@@ -7,12 +7,70 @@ the verification alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from planner.inputs import PlanInputs
 from planner.reach import first_reached, share_lookup
 from planner.scenario import KINDS
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A plan evaluated with the model's reach tables and cost rules (:func:`evaluate`).
+
+    Attributes
+    ----------
+    counts : pandas.DataFrame
+        :func:`cumulative_counts`.
+    reach : pandas.DataFrame
+        :func:`reach_table`.
+    spend : pandas.DataFrame
+        :func:`spend_table` (IDR).
+    objective : float
+        Persons or person-years, as the scenario's objective says.
+    workers_reached_final : float
+        Informal workers within reach in the final plan year (persons).
+    fits_budget : bool
+        No year spends more than its budget.
+    years_over_budget : list of int
+        The years that do.
+    """
+
+    counts: pd.DataFrame
+    reach: pd.DataFrame
+    spend: pd.DataFrame
+    objective: float
+    workers_reached_final: float
+    fits_budget: bool
+    years_over_budget: list[int]
+
+
+@dataclass(frozen=True)
+class MeasuredReach:
+    """Reach measured from placed sites (:func:`measured_reach`).
+
+    Attributes
+    ----------
+    reach : pandas.DataFrame
+        As :func:`reach_table`, measured.
+    unreached : pandas.DataFrame
+        ``point_id, region_code, lon, lat, workers_unreached`` in the final year (persons).
+    own_regency : numpy.ndarray
+        Per demand point, the first year an outlet of its own regency reaches it.
+    objective : float
+        Persons or person-years.
+    workers_reached_final : float
+        Persons in the final plan year.
+    """
+
+    reach: pd.DataFrame
+    unreached: pd.DataFrame
+    own_regency: np.ndarray
+    objective: float
+    workers_reached_final: float
 
 
 def cumulative_counts(inputs: PlanInputs, plan: pd.DataFrame) -> pd.DataFrame:
@@ -100,12 +158,12 @@ def objective_value(inputs: PlanInputs, reach: pd.DataFrame) -> float:
     return float(reach["workers_reached"].sum())
 
 
-def evaluate(inputs: PlanInputs, plan: pd.DataFrame) -> dict:
+def evaluate(inputs: PlanInputs, plan: pd.DataFrame) -> Evaluation:
     """Objective, final-year reach, spend and budget fit of a plan.
 
     Returns
     -------
-    dict
+    Evaluation
         ``counts``, ``reach``, ``spend`` tables and ``objective`` (persons or person-years),
         ``workers_reached_final`` (persons), ``fits_budget`` (bool), ``years_over_budget`` (list of int).
     """
@@ -114,9 +172,8 @@ def evaluate(inputs: PlanInputs, plan: pd.DataFrame) -> dict:
     spend = spend_table(inputs, counts)
     breaches = budget_breaches(inputs, spend)
     final = reach[reach["year"] == inputs.years[-1]]
-    return {"counts": counts, "reach": reach, "spend": spend, "objective": objective_value(inputs, reach),
-            "workers_reached_final": float(final["workers_reached"].sum()),
-            "fits_budget": not breaches, "years_over_budget": breaches}
+    return Evaluation(counts, reach, spend, objective_value(inputs, reach), float(final["workers_reached"].sum()),
+                      not breaches, breaches)
 
 
 
@@ -152,7 +209,7 @@ def reached_population(demand: pd.DataFrame, first_year: np.ndarray, years: tupl
                          "population": np.repeat(population, len(years)), "reached": reached.ravel()})
 
 
-def measured_reach(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame) -> dict:
+def measured_reach(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame) -> MeasuredReach:
     """Reach measured from placed sites against all demand (each demand point once, across borders).
 
     A regency's workers reached in a year = its informal workers x (population within reach of an open outlet
@@ -170,7 +227,7 @@ def measured_reach(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFram
 
     Returns
     -------
-    dict
+    MeasuredReach
         ``reach`` (as :func:`reach_table`, measured), ``unreached`` (``point_id, region_code, lon, lat,
         workers_unreached`` in the final year), ``own_regency`` (per demand point, first year an outlet of its
         own regency reaches it), ``objective`` and ``workers_reached_final`` (persons).
@@ -190,8 +247,8 @@ def measured_reach(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFram
         table["workers_informal"] > 0, 1.0)
     reach = table[["region_code", "year", "workers_informal", "share_reached", "workers_reached"]]
     final = reach[reach["year"] == years[-1]]
-    return {"reach": reach, "unreached": _unreached(inputs, demand, any_outlet, people), "own_regency": own,
-            "objective": objective_value(inputs, reach), "workers_reached_final": float(final["workers_reached"].sum())}
+    return MeasuredReach(reach, _unreached(inputs, demand, any_outlet, people), own, objective_value(inputs, reach),
+                         float(final["workers_reached"].sum()))
 
 
 def _unreached(inputs: PlanInputs, demand: pd.DataFrame, any_outlet: np.ndarray, people: pd.DataFrame) -> pd.DataFrame:

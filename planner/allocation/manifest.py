@@ -1,7 +1,7 @@
 """Check that a results folder is reproducible: re-run the plan its ``summary.json`` records, compare the tables.
 
 ``planner run --check-manifest DIR`` reads ``DIR/summary.json``, checks that every input file recorded in its
-``manifest`` still has the recorded SHA-256, rebuilds the scenario from ``summary["scenario"]`` and checks its
+``manifest`` still has the recorded SHA-256, rebuilds the scenario from ``summary.scenario`` and checks its
 hash, re-runs the plan with the recorded solver, gap, time limit and seed into a temporary folder, and compares
 ``allocation.csv``, ``reach.csv``, ``budget.csv`` (and ``sites.csv`` when present) byte for byte, and
 ``summary.json`` without its timings. Outcomes: identical (exit 0); an input missing or changed (``InputError``,
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.allocation.plan import versions
+from planner.allocation.summary import PlanSummary
 from planner.errors import InputError, ReproducibilityError
 from planner.hashing import file_sha256
 from planner.scenario import Scenario, scenario_from_dict
@@ -53,7 +54,7 @@ class ManifestCheck:
         return not self.differs
 
 
-def read_summary(folder: str | Path) -> dict:
+def read_summary(folder: str | Path) -> PlanSummary:
     """The ``summary.json`` of a results folder, with the fields a re-run needs.
 
     Raises
@@ -67,21 +68,21 @@ def read_summary(folder: str | Path) -> dict:
     if not path.is_file():
         raise InputError(f"{folder}: has no summary.json; give a folder written by 'planner run --out'.")
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: is not valid JSON ({error}); it cannot be checked, re-run the plan.") from None
     for key in ("manifest", "scenario", "dataset", "solver", "gap_requested", "time_limit"):
-        if not isinstance(summary, dict) or key not in summary:
+        if not isinstance(data, dict) or key not in data:
             raise InputError(f"{path}: has no '{key}' field; only folders written by 'planner run' of this version "
                              "can be checked.")
-    manifest = summary["manifest"]
+    manifest = data["manifest"]
     for key in ("inputs", "scenario_sha256", "seed"):
         if not isinstance(manifest, dict) or key not in manifest:
             raise InputError(f"{path}: field 'manifest' has no '{key}'; re-run the plan to record a full manifest.")
-    return summary
+    return PlanSummary.from_dict(data, str(path))
 
 
-def check_inputs(summary: dict, where: str) -> list[str]:
+def check_inputs(summary: PlanSummary, where: str) -> list[str]:
     """Check that every recorded input file exists and still has its recorded SHA-256.
 
     Returns
@@ -95,7 +96,7 @@ def check_inputs(summary: dict, where: str) -> list[str]:
         Naming the first file that is missing or changed.
     """
     lines = []
-    for name, recorded in sorted(summary["manifest"]["inputs"].items()):
+    for name, recorded in sorted(summary.manifest["inputs"].items()):
         path = Path(name)
         if not path.is_file():
             relative = "" if path.is_absolute() else " (a relative path: check from the folder the run started in)"
@@ -106,29 +107,29 @@ def check_inputs(summary: dict, where: str) -> list[str]:
             raise InputError(f"{name}: input file changed since the run in {where} (sha256 {now[:12]}... now, "
                              f"{recorded[:12]}... recorded); restore the recorded file to check the run.")
         lines.append(f"input {name}: sha256 as recorded ({recorded[:12]}...)")
-    if summary["dataset"] not in summary["manifest"]["inputs"]:
-        raise InputError(f"{where}: the plan was made from region data '{summary['dataset']}', not a file with a "
+    if summary.dataset not in summary.manifest["inputs"]:
+        raise InputError(f"{where}: the plan was made from region data '{summary.dataset}', not a file with a "
                          "recorded hash; only runs from a region file can be checked.")
     return lines
 
 
-def rebuild_scenario(summary: dict, where: str) -> Scenario:
-    """The scenario recorded in ``summary["scenario"]``, checked against the manifest's ``scenario_sha256``."""
-    scenario = scenario_from_dict(summary["scenario"], f"{where}, field 'scenario'")
-    recorded = summary["manifest"]["scenario_sha256"]
+def rebuild_scenario(summary: PlanSummary, where: str) -> Scenario:
+    """The scenario recorded in ``summary.scenario``, checked against the manifest's ``scenario_sha256``."""
+    scenario = scenario_from_dict(summary.scenario, f"{where}, field 'scenario'")
+    recorded = summary.manifest["scenario_sha256"]
     if scenario.sha256() != recorded:
         raise InputError(f"{where}: field 'scenario' hashes to {scenario.sha256()[:12]}..., not the recorded "
                          f"scenario_sha256 {recorded[:12]}...; the summary was edited, re-run the plan.")
     return scenario
 
 
-def recorded_actuals(summary: dict, scenario: Scenario) -> str | None:
+def recorded_actuals(summary: PlanSummary, scenario: Scenario) -> str | None:
     """The ``--actuals`` file of the run (recorded as such; older summaries: the recorded input that is neither
     the dataset nor a scenario file)."""
-    if "actuals" in summary["manifest"]:
-        return summary["manifest"]["actuals"]
-    known = {summary["dataset"], scenario.existing_outlets_csv, scenario.actuals_csv}
-    others = [name for name in summary["manifest"]["inputs"] if name not in known]
+    if "actuals" in summary.manifest:
+        return summary.manifest["actuals"]
+    known = {summary.dataset, scenario.existing_outlets_csv, scenario.actuals_csv}
+    others = [name for name in summary.manifest["inputs"] if name not in known]
     return others[0] if others else None
 
 
@@ -243,17 +244,17 @@ def check_manifest(folder: str | Path, report: Report | None = None,
     lines = check_inputs(summary, where)
     scenario = rebuild_scenario(summary, where)
     lines.append(f"scenario '{scenario.name}': sha256 as recorded ({scenario.sha256()[:12]}...)")
-    lines += version_lines(summary["manifest"].get("versions"))
+    lines += version_lines(summary.manifest.get("versions"))
     actuals = recorded_actuals(summary, scenario)
-    seed = int(summary["manifest"]["seed"])
-    lines.append(f"re-running with {summary['solver']}, gap {summary['gap_requested']}, time limit "
-                 f"{summary['time_limit']} s, seed {seed}" + (f", actuals {actuals}" if actuals else ""))
+    seed = int(summary.manifest["seed"])
+    lines.append(f"re-running with {summary.solver}, gap {summary.gap_requested}, time limit "
+                 f"{summary.time_limit} s, seed {seed}" + (f", actuals {actuals}" if actuals else ""))
     for line in lines:
         say(line)
     with tempfile.TemporaryDirectory(prefix="planner-check-") as scratch:
-        result = plan(summary["dataset"], scenario, solver=summary["solver"], time_limit=summary["time_limit"],
-                      gap=summary["gap_requested"], actuals=actuals, seed=seed, progress=progress,
-                      threads=summary["manifest"].get("threads"),
+        result = plan(summary.dataset, scenario, solver=summary.solver, time_limit=summary.time_limit,
+                      gap=summary.gap_requested, actuals=actuals, seed=seed, progress=progress,
+                      threads=summary.manifest.get("threads"),
                       sites=(folder / "sites.csv").exists())
         rerun = write_results(result, Path(scratch) / "rerun")
         compared, differs = compare_folders(folder, rerun)
@@ -262,7 +263,7 @@ def check_manifest(folder: str | Path, report: Report | None = None,
     check = ManifestCheck(folder, tuple(lines + compared), tuple(differs))
     if differs:
         note = " (the recorded run stopped before proving its gap, so it need not repeat)" if (
-            summary.get("status") == "feasible") else ""
+            summary.status == "feasible") else ""
         raise ReproducibilityError(f"{folder}: re-running the recorded plan gives a different "
                                    f"{', '.join(differs)}{note}; compare the lines above and the versions.")
     return check

@@ -12,8 +12,9 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.allocation import baselines
-from planner.allocation.evaluate import evaluate, measured_reach
+from planner.allocation.evaluate import Evaluation, MeasuredReach, evaluate, measured_reach
 from planner.allocation.results import PlanResult, allocation_table
+from planner.allocation.summary import BaselineSummary, PlanSummary
 from planner.allocation.verify import verify_plan, verify_sites
 from planner.errors import InfeasibleError, InputError, SolverError
 from planner.hashing import file_sha256
@@ -80,8 +81,8 @@ def manifest(dataset: RegionDataset, scenario: Scenario, actuals: str | None, se
             "threads": threads, "actuals": _absolute(actuals)}
 
 
-def _baselines(inputs: PlanInputs, plan: pd.DataFrame, evaluated: dict, measured: dict | None
-               ) -> tuple[dict, dict]:
+def _baselines(inputs: PlanInputs, plan: pd.DataFrame, evaluated: Evaluation, measured: MeasuredReach | None
+               ) -> tuple[dict[str, BaselineSummary], dict[str, pd.DataFrame]]:
     """Each baseline evaluated by the model and, when the plan's sites are placed, placed on the same site
     sequences and measured the same way; the gain in final-year workers compares like with like."""
     summaries, reach = {}, {}
@@ -91,24 +92,20 @@ def _baselines(inputs: PlanInputs, plan: pd.DataFrame, evaluated: dict, measured
     for name, baseline in plans.items():
         result = evaluate(inputs, baseline)
         totals = baseline.groupby("kind")["new"].sum()
-        summaries[name] = {
-            "objective": result["objective"], "workers_reached_final": result["workers_reached_final"],
-            "workers_reached_final_model": result["workers_reached_final"],
-            "fits_budget": result["fits_budget"], "years_over_budget": result["years_over_budget"],
-            "totals": {kind: int(totals.get(kind, 0)) for kind in KINDS},
-            "rules_broken": verify_plan(inputs, result["counts"], result["reach"]),
-            "gain_objective": evaluated["objective"] - result["objective"],
-            "gain_objective_percent": _percent(evaluated["objective"], result["objective"]),
-        }
-        reach[name] = result["reach"]
+        reached, objective_measured, reach[name] = result.workers_reached_final, None, result.reach
         if measured is not None:
-            result = measured_reach(inputs, result["counts"], _place(inputs, result["counts"]))
-            reach[name] = result["reach"]
-            summaries[name].update(objective_measured=result["objective"],
-                                   workers_reached_final=result["workers_reached_final"])
-        summaries[name].update(
-            gain_workers_final=ours["workers_reached_final"] - result["workers_reached_final"],
-            gain_workers_final_percent=_percent(ours["workers_reached_final"], result["workers_reached_final"]))
+            found = measured_reach(inputs, result.counts, _place(inputs, result.counts))
+            reach[name], reached, objective_measured = found.reach, found.workers_reached_final, found.objective
+        summaries[name] = BaselineSummary(
+            objective=result.objective, workers_reached_final=reached,
+            workers_reached_final_model=result.workers_reached_final, fits_budget=result.fits_budget,
+            years_over_budget=result.years_over_budget, totals={kind: int(totals.get(kind, 0)) for kind in KINDS},
+            rules_broken=verify_plan(inputs, result.counts, result.reach),
+            gain_objective=evaluated.objective - result.objective,
+            gain_objective_percent=_percent(evaluated.objective, result.objective),
+            gain_workers_final=ours.workers_reached_final - reached,
+            gain_workers_final_percent=_percent(ours.workers_reached_final, reached),
+            objective_measured=objective_measured)
     return summaries, reach
 
 
@@ -116,10 +113,10 @@ def _percent(value: float, reference: float) -> float | None:
     return None if reference <= 0 else 100.0 * (value - reference) / reference
 
 
-def _budget_table(inputs: PlanInputs, evaluated: dict, solution: AllocationSolution) -> pd.DataFrame:
-    budget = evaluated["spend"].copy()
-    marginal = [abs(solution.lp_duals.get(f"budget__{year}", float("nan"))) for year in budget["year"]]
-    budget["marginal_workers_per_billion_idr"] = marginal
+def _budget_table(inputs: PlanInputs, evaluated: Evaluation, solution: AllocationSolution) -> pd.DataFrame:
+    budget = evaluated.spend.copy()
+    duals = solution.model.duals("budget") if solution.model is not None else pd.Series(dtype=float)
+    budget["marginal_workers_per_billion_idr"] = budget["year"].map(duals).abs().to_numpy(float)
     return budget
 
 
@@ -197,7 +194,7 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     Examples
     --------
     >>> result = plan()                                              # doctest: +SKIP
-    >>> result.summary["totals"]                                     # doctest: +SKIP
+    >>> result.summary.totals                                        # doctest: +SKIP
     {'gerai': 497, 'kanal': 800}
     """
     say = progress or (lambda message: None)
@@ -216,38 +213,37 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     checked = time.perf_counter()
     new = plan_from_solution(inputs, solution)
     evaluated = evaluate(inputs, new)
-    problems = verify_plan(inputs, evaluated["counts"], evaluated["reach"])
-    problems += check_custom_rows(solution.custom, evaluated["counts"], evaluated["reach"])
+    problems = verify_plan(inputs, evaluated.counts, evaluated.reach)
+    problems += check_custom_rows(solution.custom, evaluated.counts, evaluated.reach)
     if problems:
         raise RuntimeError("internal error: the solved plan breaks the scenario's rules: " + "; ".join(problems))
     verify_seconds = time.perf_counter() - checked
-    placed, measured = _placed_and_measured(inputs, evaluated["counts"], say) if sites else (None, None)
+    placed, measured = _placed_and_measured(inputs, evaluated.counts, say) if sites else (None, None)
     sites_seconds = time.perf_counter() - checked - verify_seconds
     say("comparing with the baselines")
     compared, baseline_reach = _baselines(inputs, new, evaluated, measured)
-    summary = _summary(inputs, dataset, solution, evaluated, compared, options, actuals)
-    summary.update(_reach_summary(evaluated, measured), reference_passes=passes,
-                   custom_rules=[{"rule": rows.rule, "rows": len(rows.rows), "checked": True}
-                                 for rows in solution.custom])
-    summary.update(build_seconds=inputs_seconds + solution.build_seconds, solve_seconds=solution.solve_seconds,
-                   verify_seconds=verify_seconds, total_seconds=time.perf_counter() - began)
-    if placed is not None:
-        summary["sites_seconds"] = sites_seconds
-    return PlanResult(allocation=allocation_table(evaluated["counts"], inputs.regions),
-                      reach=(measured or evaluated)["reach"], budget=_budget_table(inputs, evaluated, solution),
+    timings = {"build_seconds": inputs_seconds + solution.build_seconds, "solve_seconds": solution.solve_seconds,
+               "verify_seconds": verify_seconds, "sites_seconds": None if placed is None else sites_seconds}
+    summary = _summary(inputs, dataset, solution, evaluated, compared, options, actuals,
+                       **_reach_summary(evaluated, measured), reference_passes=passes, **timings,
+                       custom_rules=[{"rule": rows.rule, "rows": len(rows.rows), "checked": True}
+                                     for rows in solution.custom],
+                       total_seconds=time.perf_counter() - began)
+    return PlanResult(allocation=allocation_table(evaluated.counts, inputs.regions),
+                      reach=(measured or evaluated).reach, budget=_budget_table(inputs, evaluated, solution),
                       summary=summary, baseline_reach=baseline_reach, sites=placed,
-                      unreached=None if measured is None else measured["unreached"])
+                      unreached=None if measured is None else measured.unreached)
 
 
 def _placed_and_measured(inputs: PlanInputs, counts: pd.DataFrame, say: Progress
-                         ) -> tuple[pd.DataFrame | None, dict | None]:
+                         ) -> tuple[pd.DataFrame | None, MeasuredReach | None]:
     """The plan's outlets placed on the site sequences, reach measured from them, and both checked."""
     if inputs.sequences is None:
         return None, None
     say("placing the outlets on the regencies' site sequences and measuring reach from them")
     placed = _place(inputs, counts)
     measured = measured_reach(inputs, counts, placed)
-    problems = verify_sites(inputs, counts, placed, measured["own_regency"])
+    problems = verify_sites(inputs, counts, placed, measured.own_regency)
     if problems:
         raise RuntimeError("internal error: the placed sites break a rule: " + "; ".join(problems[:5]))
     return placed, measured
@@ -309,16 +305,16 @@ def _left(options: SolverOptions, began: float) -> float | None:
     return max(options.time_limit - (time.perf_counter() - began), 1.0)
 
 
-def _reach_summary(evaluated: dict, measured: dict | None) -> dict:
+def _reach_summary(evaluated: Evaluation, measured: MeasuredReach | None) -> dict:
     """Reported reach: measured from the placed sites when placed (with the model's estimate beside it),
     else the model's."""
-    model = evaluated["workers_reached_final"]
+    model = evaluated.workers_reached_final
     if measured is None:
         return {"workers_reached_final": model, "workers_reached_final_model": model,
                 "workers_reached_final_difference": None, "objective_measured": None, "reach_source": "model"}
-    return {"workers_reached_final": measured["workers_reached_final"], "workers_reached_final_model": model,
-            "workers_reached_final_difference": measured["workers_reached_final"] - model,
-            "objective_measured": measured["objective"], "reach_source": "sites"}
+    return {"workers_reached_final": measured.workers_reached_final, "workers_reached_final_model": model,
+            "workers_reached_final_difference": measured.workers_reached_final - model,
+            "objective_measured": measured.objective, "reach_source": "sites"}
 
 
 def _place(inputs: PlanInputs, counts: pd.DataFrame) -> pd.DataFrame:
@@ -327,15 +323,14 @@ def _place(inputs: PlanInputs, counts: pd.DataFrame) -> pd.DataFrame:
     return placed.sort_values(["region_code", "year", "kind", "site_id"]).reset_index(drop=True)
 
 
-def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSolution, evaluated: dict,
-             compared: dict, options: SolverOptions, actuals: str | None) -> dict:
-    objective = evaluated["objective"]
-    status, gap = status_and_gap(objective, solution.bound, options.gap)
-    counts = evaluated["counts"]
-    final_year = inputs.years[-1]
-    spend = evaluated["spend"]
-    return {
-        "scenario": inputs.scenario.to_dict(), "status": status, "objective": objective,
+def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSolution, evaluated: Evaluation,
+             compared: dict[str, BaselineSummary], options: SolverOptions, actuals: str | None,
+             **later: object) -> PlanSummary:
+    """The plan's summary; ``later`` = the reach, reference-pass and timing fields known at the end."""
+    status, gap = status_and_gap(evaluated.objective, solution.bound, options.gap)
+    counts, spend, final_year = evaluated.counts, evaluated.spend, inputs.years[-1]
+    fields = {
+        "scenario": inputs.scenario.to_dict(), "status": status, "objective": evaluated.objective,
         "stopped_early": status != "optimal",
         "objective_unit": "worker-years" if inputs.scenario.objective == "worker_years" else "workers",
         "objective_model": solution.model_objective, "bound": solution.bound, "gap": gap, "gap_requested": options.gap,
@@ -344,9 +339,10 @@ def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSol
         "totals": {kind: int(counts.loc[counts["kind"] == kind, "new"].sum()) for kind in KINDS},
         "existing": {kind: int(inputs.existing.loc[inputs.existing["kind"] == kind, "count"].sum()) for kind in KINDS},
         "workers_informal": float(inputs.workers.loc[inputs.workers["year"] == final_year, "workers_informal"].sum()),
-        "workers_reached_final": evaluated["workers_reached_final"],
+        "workers_reached_final": evaluated.workers_reached_final,
         "spend_idr": float(spend["spend"].sum()),
         "binding_budget_years": [int(y) for y in spend.loc[spend["budget_left"] < 0.01 * spend["budget"], "year"]],
         "baselines": compared, "regions": len(inputs.regions), "dataset": _absolute(dataset.source),
         "manifest": manifest(dataset, inputs.scenario, actuals, options.seed, options.threads),
     }
+    return PlanSummary(**{**fields, **later})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import math
 import os
 import re
 import secrets
@@ -22,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from planner.allocation.summary import PlanSummary, plain_json
 from planner.errors import InputError
 
 ALLOCATION_COLUMNS = ["region_code", "region_name", "province_code", "province_name", "year", "kind", "existing",
@@ -42,9 +41,9 @@ class PlanResult:
     ----------
     allocation, reach, budget : pandas.DataFrame
         The output tables (schemas in this module's docstring).
-    summary : dict
+    summary : PlanSummary
         Status, objective (persons or person-years), bound, gap (fraction), timings (s), totals, baselines,
-        manifest.
+        manifest (``summary.json``; ``summary["gap"]`` still reads like the old dict).
     baseline_reach : dict
         Baseline name -> its reach table (for charts).
     sites : pandas.DataFrame or None
@@ -61,7 +60,7 @@ class PlanResult:
     allocation: pd.DataFrame
     reach: pd.DataFrame
     budget: pd.DataFrame
-    summary: dict
+    summary: PlanSummary
     baseline_reach: dict[str, pd.DataFrame] = field(default_factory=dict)
     sites: pd.DataFrame | None = None
     unreached: pd.DataFrame | None = None
@@ -69,7 +68,7 @@ class PlanResult:
     @property
     def status(self) -> str:
         """Solver status: optimal, feasible, infeasible, unbounded or no_solution."""
-        return self.summary["status"]
+        return self.summary.status
 
 
 def allocation_table(counts: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
@@ -88,25 +87,12 @@ def _write_tables(result: PlanResult, folder: Path) -> None:
     (folder / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
 
 
-def summary_json(summary: dict) -> str:
+def summary_json(summary: PlanSummary | dict) -> str:
     """The summary as strict JSON text (sorted keys; NaN and infinite numbers, e.g. a missing bound, as null)."""
+    if isinstance(summary, PlanSummary):
+        return summary.to_json()
+    return json.dumps(plain_json(summary), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
-    def plain(value):
-        if isinstance(value, dict):
-            return {str(key): plain(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(item) for item in value]
-        if isinstance(value, bool | str) or value is None:
-            return value
-        if isinstance(value, np.bool_):
-            return bool(value)
-        if isinstance(value, int | np.integer):
-            return int(value)
-        if isinstance(value, float | np.floating):
-            return float(value) if math.isfinite(value) else None
-        return float(value)
-
-    return json.dumps(plain(summary), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def check_output_dir(out: str | Path) -> Path:

@@ -60,6 +60,8 @@ class AllocationSolution:
         The plan's objective in the model (on the envelope; >= ``objective``).
     custom : list
         The rows a planner's own rules added (``planner.model.custom.CustomRows``), to check the plan with.
+    model : AllocationModel or None
+        The model solved, with the LP relaxation's row duals recorded (``model.duals("budget")``).
     """
 
     status: str
@@ -74,6 +76,7 @@ class AllocationSolution:
     lp_duals: dict[str, float] = field(default_factory=dict)
     model_objective: float | None = None
     custom: list = field(default_factory=list)
+    model: AllocationModel | None = None
 
 
 def seed_points(inputs: PlanInputs, plans: list[pd.DataFrame] = ()) -> pd.DataFrame:
@@ -245,7 +248,8 @@ def _solve(inputs: PlanInputs, options: SolverOptions,
         outcome = replace(lp, status=verdict) if verdict else lp
         return m, _solution(outcome, bound, build_seconds, solve_seconds, phases, plan=False)
     solution = _solution(best, bound, build_seconds, solve_seconds, phases, exact=exact, tolerance=options.gap)
-    solution.lp_duals = dict(lp.duals) if lp.status == "optimal" else {}
+    solution.lp_duals = m.row_duals = dict(lp.duals) if lp.status == "optimal" else {}
+    solution.model = m
     return m, solution
 
 

@@ -35,6 +35,8 @@ class AllocationModel:
         budget rows, outlets for the others); None builds the ordinary model, without slacks.
     custom : list
         The rows each of a planner's own rules added (``planner.model.custom.CustomRows``), in order.
+    row_duals : dict
+        Constraint name -> row dual of the last LP solved on this model (empty until one is recorded).
     """
 
     problem: pulp.LpProblem
@@ -44,6 +46,32 @@ class AllocationModel:
     slacks: dict[str, dict[object, tuple[pulp.LpVariable, float]]] = field(default_factory=dict)
     slack_weight: Callable[[str, object], float] | None = None
     custom: list = field(default_factory=list)
+    row_duals: dict[str, float] = field(default_factory=dict)
+
+    def duals(self, family: str) -> pd.Series:
+        """Row duals of one constraint family, keyed by the family's key (e.g. year -> dual).
+
+        Parameters
+        ----------
+        family : str
+            A family in ``registry`` (``budget``, ``target``, ...).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``dual``, indexed by the keys the family's rows were added with, in the model's units
+            (objective units per unit of the row's right-hand side); NaN where no dual was recorded.
+
+        Raises
+        ------
+        KeyError
+            When the model has no such family.
+        """
+        if family not in self.registry:
+            raise KeyError(f"no constraint family '{family}'; the model has {sorted(self.registry)}")
+        rows = self.registry[family]
+        return pd.Series([self.row_duals.get(name, float("nan")) for name in rows.values()],
+                         index=list(rows), name="dual", dtype=float)
 
     def slack(self, family: str, key: object) -> list[tuple[pulp.LpVariable, float]]:
         """Terms of a non-negative slack for this row in an elastic model (none otherwise)."""

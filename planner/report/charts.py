@@ -114,7 +114,7 @@ def marginal_chart(result: PlanResult, lang: str = "en") -> Figure:
         ax.annotate(number(value, lang), (position, value), xytext=(0, 4), textcoords="offset points",
                     ha="center", fontsize=FONT["footer"] + 0.5)
     ax.set_xticks(x, [str(year) for year in years])
-    unit = t("unit_" + result.summary.get("objective_unit", "workers"))
+    unit = t("unit_" + result.summary.objective_unit)
     ax.set_ylabel(t("marginal_axis", unit=unit), fontsize=FONT["legend"])
     ax.yaxis.set_major_formatter(lambda value, _: number(value, lang))
     ax.margins(y=0.15)

@@ -58,7 +58,7 @@ def _focus_sites(result: PlanResult, layers: MapLayers, codes: set[str]):
     sites = result.sites[result.sites["region_code"].astype(str).isin(codes) & (result.sites["year"] >= first)]
     if sites.empty:
         return None
-    scenario = result.summary["scenario"]
+    scenario = result.summary.scenario
     return site_catchments(sites, {kind: float(scenario[kind]["radius_km"]) for kind in KINDS}, layers.crs)
 
 
@@ -166,7 +166,7 @@ def focus_map(result: PlanResult, dataset: RegionDataset, focus: str = "16", lan
     obstacles = point_boxes(ax, points.x.to_numpy(), points.y.to_numpy(), 10.0)
     soft = []
     if sites is not None:
-        scenario = result.summary["scenario"]
+        scenario = result.summary.scenario
         handles += _draw_sites(ax, sites, {kind: scenario[kind]["radius_km"] for kind in KINDS}, t)
         soft = point_boxes(ax, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), 8.0)
     handles += [Patch(facecolor=NEIGHBOUR_COLOUR, edgecolor="#999999", label=t("neighbour")),
@@ -193,7 +193,7 @@ def _focus_side_panel(fig: Figure, handles: list, t, result: PlanResult, has_sit
     legend = ax.legend(handles=handles, title=t("legend_new", kind="gerai"), loc="upper left",
                        fontsize=FONT["legend"], title_fontsize=FONT["legend"], alignment="left")
     style_legend(legend)
-    scenario = result.summary["scenario"]
+    scenario = result.summary.scenario
     note = (t("focus_sites", gerai_km=scenario["gerai"]["radius_km"], kanal_km=scenario["kanal"]["radius_km"])
             if has_sites else t("sites_none"))
     ax.text(0.0, 0.02, note, fontsize=FONT["footer"], va="bottom", ha="left", wrap=True, transform=ax.transAxes)

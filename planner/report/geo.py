@@ -41,7 +41,7 @@ def highlighted_regions(result: PlanResult, dataset: RegionDataset, focus: str, 
     codes = set(dataset.regions.loc[dataset.regions["province_code"] == focus, "region_code"])
     if focus in BRANCH_REGIONS:
         return [code for code in BRANCH_REGIONS[focus] if code in codes]
-    locked = [lock["region_code"] for lock in result.summary["scenario"].get("locks", [])
+    locked = [lock["region_code"] for lock in result.summary.scenario.get("locks", [])
               if lock["region_code"] in codes]
     if locked:
         return list(dict.fromkeys(locked))

@@ -70,8 +70,8 @@ def report_context(result: PlanResult, dataset: RegionDataset, images: Mapping[s
     """Everything ``templates/report.html.j2`` shows, as formatted text, table cells and base64 figures."""
     t = translator(lang)
     numbers = headline(result)
-    scenario = result.summary["scenario"]
-    sha = result.summary.get("manifest", {}).get("scenario_sha256", "?")[:12]
+    scenario = result.summary.scenario
+    sha = result.summary.manifest.get("scenario_sha256", "?")[:12]
     return {
         "lang": lang, "title": t("report_title", first=numbers["first_year"], last=numbers["final_year"]),
         "subtitle": t("scenario_line", name=scenario["name"], description=scenario["description"]),

@@ -60,12 +60,12 @@ def status_spec(result: PlanResult, t, lang: str) -> dict[str, object]:
     """The solver status line (``css`` class, ``warn`` sign, ``text``); a time-limited (``feasible``) plan is
     flagged in a warning box."""
     summary = result.summary
-    gap = gap_text(summary.get("gap"), lang)
-    if summary["status"] == "optimal":
+    gap = gap_text(summary.gap, lang)
+    if summary.status == "optimal":
         return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap)}
-    if summary["status"] == "feasible":
+    if summary.status == "feasible":
         return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap)}
-    return {"css": "warn", "warn": False, "text": str(summary["status"])}
+    return {"css": "warn", "warn": False, "text": str(summary.status)}
 
 
 def _signed(text: str) -> str:
@@ -176,11 +176,11 @@ def focus_tables(summary: pd.DataFrame, detail: pd.DataFrame, t, lang: str) -> d
 
 def assumption_items(result: PlanResult, dataset: RegionDataset, t, lang: str) -> dict[str, list[str]]:
     """Heading -> lines: targets, costs, radii, budgets, rules, data sources and what is estimated."""
-    scenario = result.summary["scenario"]
+    scenario = result.summary.scenario
     years = scenario["years"]
     items = {t("a_targets"): [f"{kind}: " + t("a_target_text", target=scenario[kind]["target"],
                                               mode=scenario[kind]["target_mode"]) + "; "
-                              + t("a_existing", count=result.summary["existing"].get(kind, 0)) for kind in KINDS],
+                              + t("a_existing", count=result.summary.existing.get(kind, 0)) for kind in KINDS],
              t("a_costs"): [f"{kind}: {t('a_capex')} {idr_billion(scenario[kind]['capex_idr'], lang, 3)}, "
                             f"{t('a_opex')} {idr_billion(scenario[kind]['opex_idr_per_year'], lang, 3)}"
                             for kind in KINDS],
@@ -195,7 +195,7 @@ def assumption_items(result: PlanResult, dataset: RegionDataset, t, lang: str) -
 
 
 def _rules(result: PlanResult, t, lang: str) -> list[str]:
-    scenario = result.summary["scenario"]
+    scenario = result.summary.scenario
     locks = ", ".join(f"{lock['region_code']} {lock['kind']} {lock['year']} x{lock['count']}"
                       for lock in scenario.get("locks", [])) or t("when_none")
     return [t("a_growth", rate=percent(scenario["population_growth_rate"], lang, 2),
@@ -203,7 +203,7 @@ def _rules(result: PlanResult, t, lang: str) -> list[str]:
             t("a_province_min", n=scenario["province_min_gerai"], year=scenario["years"][-1]),
             t("a_kanal_rule", rule=scenario["kanal_requires_gerai"]),
             t("a_carry", value=t("yes") if scenario["budget_carry_over"] else t("no")),
-            t("a_reach_model", model=result.summary.get("reach_model", scenario["reach_model"])),
+            t("a_reach_model", model=result.summary.reach_model),
             t("a_objective", objective=scenario["objective"]), t("a_locks", locks=locks)]
 
 
@@ -224,9 +224,9 @@ def _estimated(dataset: RegionDataset, t) -> list[str]:
 def solver_detail(result: PlanResult, t, lang: str) -> str:
     """One line: solver, objective and bound, build and solve seconds."""
     summary = result.summary
-    unit = t("unit_" + summary.get("objective_unit", "workers"))
-    bound = summary.get("bound")
-    detail = t("status_detail", solver=summary.get("solver", "?"), objective=number(summary["objective"], lang),
+    unit = t("unit_" + summary.objective_unit)
+    bound = summary.bound
+    detail = t("status_detail", solver=summary.solver, objective=number(summary.objective, lang),
                unit=unit, bound="n/a" if bound is None else number(bound, lang),
-               build=float(summary.get("build_seconds", 0.0)), solve=float(summary.get("solve_seconds", 0.0)))
+               build=float(summary.build_seconds), solve=float(summary.solve_seconds))
     return detail

@@ -79,8 +79,8 @@ class PlannerControls(folium.MacroElement):
 def _texts(result: PlanResult, dataset: RegionDataset, t, lang: str, notes: list[str]) -> dict:
     summary = result.summary
     years = plan_years(result)
-    status = status_word(summary["status"], t)
-    gap = gap_text(summary.get("gap"), lang)
+    status = status_word(summary.status, t)
+    gap = gap_text(summary.gap, lang)
     numbers = headline(result)
     reached, informal = numbers["workers_reached"], numbers["workers_informal"]
     how = reach_note(numbers, t, lang)
@@ -101,7 +101,7 @@ def _texts(result: PlanResult, dataset: RegionDataset, t, lang: str, notes: list
 
 
 def _radius(result: PlanResult, kind: str) -> float:
-    return float(result.summary["scenario"][kind]["radius_km"])
+    return float(result.summary.scenario[kind]["radius_km"])
 
 
 def _site_layers(fmap: folium.Map, result: PlanResult, t, lang: str) -> dict:

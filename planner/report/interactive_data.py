@@ -118,7 +118,7 @@ def site_features(result: PlanResult, kind: str, t, lang: str) -> dict | None:
     sites = result.sites[result.sites["kind"] == kind]
     first = min(plan_years(result))
     sites = sites[sites["year"] >= first]
-    radius = float(result.summary["scenario"][kind]["radius_km"])
+    radius = float(result.summary.scenario[kind]["radius_km"])
     tips = [render_macro(TIPS, "site", t("im_site", kind=t(f"{kind}_short"), name=str(row.name), year=int(row.year)),
                          str(row.region_code), t("im_covered", km=radius), number(float(row.workers_covered), lang))
             for row in sites.itertuples()]

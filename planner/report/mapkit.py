@@ -232,8 +232,8 @@ def add_footer(fig: Figure, dataset: RegionDataset, result: PlanResult | None, t
     """The source line (and, given a result, its scenario and status) along the figure's bottom edge."""
     text = f"{source_line(dataset, t)}."
     if result is not None:
-        text += "  " + t("plan_line", scenario=result.summary["scenario"]["name"],
-                         status=status_word(result.summary["status"], t)) + "."
+        text += "  " + t("plan_line", scenario=result.summary.scenario["name"],
+                         status=status_word(result.summary.status, t)) + "."
     text = fig.text(0.01, y, text, ha="left", va="bottom",
                     fontsize=FONT["footer"], color="#333333", wrap=True)
     text.set_gid("source")

@@ -225,7 +225,7 @@ def reach_map(result: PlanResult, dataset: RegionDataset, lang: str = "en", *,
     panels = [("share_reached", SHARE_BREAKS, sequential_colours(len(SHARE_BREAKS), "cividis"),
                t("reach_share_title", year=year), t("legend_share"), 1.0)]
     if "gain_share_one_per_regency" in regions.columns:
-        gain = result.summary["baselines"]["one_per_regency"]["gain_workers_final"]
+        gain = result.summary.comparison.gain_workers_final
         sign = "+" if gain >= 0 else ""
         panels.append(("gain_share_one_per_regency", GAIN_BREAKS, GAIN_COLOURS,
                        t("reach_gain_title", year=year, gain=sign + millions(gain, lang)), t("legend_gain"), 100.0))
@@ -284,7 +284,7 @@ def comparison_map(results: Mapping[str, PlanResult], dataset: RegionDataset, ki
         values = layer.regions[f"{kind}_new_total"].to_numpy()
         draw_polygons(ax, layer.regions, classify_counts(values, classes, colours), linewidth=0.15)
         _province_outlines(ax, layer, linewidth=0.5)
-        status = results[label].summary["status"]
+        status = results[label].summary.status
         note = "" if status == "optimal" else f" ({status_word(status, t)})"
         ax.set_title(f"{label}: {int(values.sum())} {t('legend_new', kind=t(f'{kind}_short'))}{note}",
                      fontsize=FONT["subtitle"], loc="left")

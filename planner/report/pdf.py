@@ -73,14 +73,14 @@ class _Pages:
 def _cover(pages: _Pages, result: PlanResult, thumbnail: bytes | None, focus: str, t, lang: str) -> None:
     numbers = headline(result)
     fig = pages.new()
-    scenario = result.summary["scenario"]
+    scenario = result.summary.scenario
     fig.text(0.08, 0.93, t("report_title", first=numbers["first_year"], last=numbers["final_year"]),
              fontsize=20, fontweight="bold", va="top")
     sub = t("scenario_line", name=scenario["name"], description=scenario["description"])
     fig.text(0.08, 0.885, textwrap.fill(sub, 95) + f"\n{_dt.date.today().isoformat()}", fontsize=9.5, va="top",
              color="#444444")
-    optimal = result.summary["status"] == "optimal"
-    gap = gap_text(result.summary.get("gap"), lang)
+    optimal = result.summary.status == "optimal"
+    gap = gap_text(result.summary.gap, lang)
     status = t("status_optimal", gap=gap) if optimal else t("status_feasible", gap=gap)
     fig.text(0.08, 0.80, status, fontsize=11, fontweight="bold", va="top", color="#1a1a1a",
              bbox={"boxstyle": "round,pad=0.6", "facecolor": "#e6f2ea" if optimal else "#fff3e0",
@@ -234,8 +234,8 @@ def _assumptions_page(pages: _Pages, result: PlanResult, dataset: RegionDataset,
         lines.append((title, True))
         lines += [(textwrap.fill(item, 105, initial_indent="•  ", subsequent_indent="    "), False) for item in items]
     lines.append((t("solver"), True))
-    gap = gap_text(result.summary.get("gap"), lang)
-    status = t("status_optimal", gap=gap) if result.summary["status"] == "optimal" else t("status_feasible", gap=gap)
+    gap = gap_text(result.summary.gap, lang)
+    status = t("status_optimal", gap=gap) if result.summary.status == "optimal" else t("status_feasible", gap=gap)
     lines += [(textwrap.fill("•  " + status, 105), False),
               (textwrap.fill("•  " + solver_detail(result, t, lang), 105, subsequent_indent="    "), False)]
     y = 0.91

@@ -136,21 +136,21 @@ def headline(result: PlanResult) -> dict:
         (the model's estimate when reach is measured, else None), ``sites_placed`` (None without sites).
     """
     summary = result.summary
-    base = summary.get("baselines", {}).get("one_per_regency", {})
-    reached = float(summary["workers_reached_final"])
-    informal = float(summary["workers_informal"])
+    base = summary.baselines.get("one_per_regency")
+    reached = float(summary.workers_reached_final)
+    informal = float(summary.workers_informal)
     return {
         "first_year": int(result.allocation["year"].min()), "final_year": int(result.allocation["year"].max()),
         "workers_reached": reached, "workers_informal": informal,
         "share": reached / informal if informal > 0 else None,
-        "objective": float(summary["objective"]), "objective_unit": summary.get("objective_unit", "workers"),
-        "baseline_workers": base.get("workers_reached_final"), "gain_workers": base.get("gain_workers_final"),
-        "gain_workers_percent": base.get("gain_workers_final_percent"),
-        "gain_objective": base.get("gain_objective"), "gain_objective_percent": base.get("gain_objective_percent"),
-        "spend_idr": float(summary["spend_idr"]), "totals": dict(summary["totals"]),
-        "status": summary["status"], "gap": summary.get("gap"),
-        "reach_source": summary.get("reach_source", "model"),
-        "workers_reached_model": summary.get("workers_reached_final_model"),
+        "objective": float(summary.objective), "objective_unit": summary.objective_unit,
+        "baseline_workers": base and base.workers_reached_final, "gain_workers": base and base.gain_workers_final,
+        "gain_workers_percent": base and base.gain_workers_final_percent,
+        "gain_objective": base and base.gain_objective, "gain_objective_percent": base and base.gain_objective_percent,
+        "spend_idr": float(summary.spend_idr), "totals": dict(summary.totals),
+        "status": summary.status, "gap": summary.gap,
+        "reach_source": summary.reach_source,
+        "workers_reached_model": summary.workers_reached_final_model,
         "sites_placed": None if result.sites is None else len(result.sites),
     }
 

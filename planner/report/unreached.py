@@ -135,7 +135,7 @@ def unreached_map(result: PlanResult, dataset: RegionDataset, lang: str = "en", 
     layers = layers or national_layers(result, dataset)
     year = final_year(result)
     grid = unreached_grid(result.unreached, cell_deg)
-    total, informal = float(grid["workers_unreached"].sum()), float(result.summary["workers_informal"])
+    total, informal = float(grid["workers_unreached"].sum()), float(result.summary.workers_informal)
     fig = plt.figure(figsize=(11.69, 6.6))
     title = t("unreached_title", year=year, workers=millions(total, lang),
               share=percent(total / informal if informal else None, lang))

@@ -18,12 +18,14 @@ from planner.siting.coverage import coverage_from_points, coverage_matrix
 from planner.siting.mclp import HIGHS_OPTIONS, MCLPResult, solve_mclp, solve_mclp_matrix
 from planner.siting.place import place_sequences, place_sites
 from planner.siting.reduce import ALL_LEVERS, Levers
+from planner.siting.stats import MCLPStats
 
 __all__ = [
     "ALL_LEVERS",
     "HIGHS_OPTIONS",
     "Levers",
     "MCLPResult",
+    "MCLPStats",
     "coverage_from_points",
     "coverage_matrix",
     "place_sequences",

@@ -13,9 +13,9 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from planner.errors import InputError
+from planner.reach import EARTH_RADIUS_KM, unit_vectors
 
 #: Mean Earth radius (IUGG), km, used for great-circle distances.
-EARTH_RADIUS_KM = 6371.0088
 METRICS = ("haversine", "euclidean")
 
 
@@ -43,10 +43,9 @@ def _xy(values, what: str) -> np.ndarray:
 
 
 def _unit_vectors(lonlat: np.ndarray, what: str) -> np.ndarray:
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
     if (np.abs(lonlat[:, 1]) > 90).any():
         raise InputError(f"{what} has a latitude outside [-90, 90]; pass (lon, lat) in degrees, lon first.")
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    return unit_vectors(lonlat[:, 0], lonlat[:, 1])
 
 
 def _group_labels(groups, n_demand: int, n_sites: int) -> tuple[np.ndarray, np.ndarray]:

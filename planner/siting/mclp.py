@@ -49,6 +49,7 @@ from planner.siting.heuristic import cover_all, covered_weight, greedy_swap, ite
 from planner.siting.lns import region_search
 from planner.siting.lp import LPSolution, lp_solution
 from planner.siting.reduce import ALL_LEVERS, Levers, Reduced, reduce_problem, restrict
+from planner.siting.stats import MCLPStats
 from planner.solve import Deadline, SolveOutcome, SolverOptions, highs_available, solve, status_and_gap
 
 #: Reduced instances with at most this many candidate sites go from greedy + swap straight to the MIP
@@ -91,7 +92,7 @@ class MCLPResult:
         reductions alone prove the plan optimal; None when no bound is known.
     seconds : float
         Wall-clock seconds for the whole call (reductions, heuristic, model build and solve).
-    stats : dict
+    stats : MCLPStats
         What the engine did, for benchmarks: sizes after the reductions, heuristic and bound values,
         sites fixed, seconds per phase.
     """
@@ -102,7 +103,7 @@ class MCLPResult:
     status: str
     gap: float | None
     seconds: float
-    stats: dict = field(default_factory=dict, repr=False, compare=False)
+    stats: MCLPStats = field(default_factory=MCLPStats, repr=False, compare=False)
 
 
 def _existing_indices(existing, n_sites: int) -> np.ndarray:
@@ -161,7 +162,7 @@ class _Found:
     plans: list[np.ndarray]
     bound: float | None
     status: str
-    stats: dict = field(default_factory=dict)
+    stats: MCLPStats = field(default_factory=MCLPStats)
 
 
 def _threshold(reduced: Reduced, value: float) -> float:
@@ -217,7 +218,7 @@ class _Search:
     levers: Levers
     options: SolverOptions
     deadline: Deadline
-    stats: dict
+    stats: MCLPStats
     plan: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     lag: LagrangianResult | None = None
     lp: LPSolution | None = None
@@ -249,7 +250,7 @@ class _Search:
 def _greedy_swap(s: _Search) -> bool:
     """Greedy + 1-opt swap (:mod:`planner.siting.heuristic`): the first plan."""
     s.plan = greedy_swap(s.reduced.matrix, s.reduced.weights, s.reduced.p, s.deadline.share(0.05, 5.0))
-    s.stats["greedy_swap_value"] = s.value(s.plan)
+    s.stats.greedy_swap_value = s.value(s.plan)
     return False
 
 
@@ -280,13 +281,13 @@ def _lp_bound(s: _Search) -> bool:
     clock = time.perf_counter()
     r = s.reduced
     s.lp = lp_solution(r.matrix, r.weights, r.p, s.deadline.share(0.2, 60.0), s.options.threads)
-    s.stats["lp_seconds"] = time.perf_counter() - clock
+    s.stats.lp_seconds = time.perf_counter() - clock
     if s.lp is not None:
         at_lp = lagrangian(r.matrix, r.weights, r.p, r.constant, s.lag.plan, seconds=s.deadline.share(0.05, 2.0),
                            step=_threshold(r, 0.0), multipliers=s.lp.multipliers, max_iterations=100)
-        s.stats["lp_bound"] = at_lp.bound
+        s.stats.lp_bound = at_lp.bound
         s.lag = at_lp if at_lp.lagrangian < s.lag.lagrangian else s.lag
-    s.stats["lagrangian_bound"] = s.lag.bound
+    s.stats.lagrangian_bound = s.lag.bound
     return False
 
 
@@ -322,7 +323,7 @@ def _lp_neighbourhood(s: _Search) -> bool:
             position = {site: j for j, site in enumerate(r.sites)}
             near = np.array(sorted(position[site] for site in chosen), dtype=np.int64)
             candidates += [near] if len(near) == r.p else []
-    s.stats["neighbourhood_value"], s.plan = max(((s.value(c), c) for c in candidates), key=lambda pair: pair[0])
+    s.stats.neighbourhood_value, s.plan = max(((s.value(c), c) for c in candidates), key=lambda pair: pair[0])
     return False
 
 
@@ -330,7 +331,7 @@ def _full_cover(s: _Search) -> bool:
     """When the bound allows every demand point to be covered: the row-weighting search for a full cover."""
     if s.levers.start and s.large and s.full_cover:
         s.plan = cover_all(s.reduced.matrix, s.reduced.weights, s.plan, s.deadline.share(0.6, 120.0))
-        s.stats["cover_all_value"] = s.value(s.plan)
+        s.stats.cover_all_value = s.value(s.plan)
     return False
 
 
@@ -338,7 +339,7 @@ def _local_search(s: _Search) -> bool:
     """Hard instances: iterated 1-opt swaps with kicks."""
     if s.hard:
         s.plan = iterated_swap(s.reduced.matrix, s.reduced.weights, s.plan, s.deadline.share(0.1, 30.0))
-        s.stats["local_search_value"] = s.value(s.plan)
+        s.stats.local_search_value = s.value(s.plan)
     return False
 
 
@@ -375,14 +376,14 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
     """The phases before the MIP, Lagrangian fixing, then the MIP, on a reduced problem."""
     if reduced.p >= reduced.matrix.shape[1] or reduced.p == 0 or reduced.matrix.shape[0] == 0:
         chosen, _ = _mip(reduced, [], options, levers, deadline)
-        return _Found([chosen], None, "optimal", {})
-    stats: dict = {}
+        return _Found([chosen], None, "optimal", MCLPStats())
+    stats = MCLPStats()
     sub, opened, bound, plans, value = reduced, np.zeros(0, dtype=np.int64), None, [], None
     if levers.start or levers.bound:
         clock = time.perf_counter()
         search = _Search(reduced, levers, options, deadline, stats)
         _incumbent(search)
-        stats["heuristic_seconds"] = time.perf_counter() - clock
+        stats.heuristic_seconds = time.perf_counter() - clock
         plans = [reduced.sites[search.plan]]
         if search.lag is not None:
             lag = search.lag
@@ -396,12 +397,12 @@ def _solve_reduced(reduced: Reduced, options: SolverOptions, levers: Levers, dea
     stats.update(mip_sites=sub.matrix.shape[1], mip_demand=sub.matrix.shape[0])
     clock = time.perf_counter()
     chosen, outcome = _mip(sub, plans, options, levers, deadline)
-    stats["mip_seconds"] = time.perf_counter() - clock
+    stats.mip_seconds = time.perf_counter() - clock
     if chosen is not None:
         plans.append(np.union1d(opened, chosen))
     if outcome is None:  # the restricted problem was trivial
         return _Found(plans, None, "optimal", stats)
-    stats["solver_status"] = outcome.status
+    stats.solver_status = outcome.status
     if outcome.bound is not None and math.isfinite(outcome.bound):
         solver_bound = outcome.bound if value is None else max(outcome.bound, value)
         bound = solver_bound if bound is None else min(bound, solver_bound)
@@ -437,7 +438,7 @@ def solve_mclp_matrix(weights: np.ndarray, cover: sp.csr_matrix, p: int, existin
     if bound is not None and bool(np.all(weights == np.round(weights))):
         bound = math.floor(bound + 1e-6)  # whole weights: the optimum is a whole number
     status, gap = status_and_gap(objective, bound, options.gap, solver_optimal=found.status == "optimal")
-    stats = {**reduced.stats, **found.stats}
+    stats = reduced.stats.merged(found.stats)
     return MCLPResult(objective, selected, covered, status, gap, time.perf_counter() - began, stats)
 
 

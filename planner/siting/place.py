@@ -20,6 +20,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from planner.checks import invalid_numbers
 from planner.errors import InputError
 from planner.siting.coverage import coverage_from_points, haversine_km
 from planner.siting.mclp import solve_mclp
@@ -40,10 +41,7 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 
 def _numbers(frame: pd.DataFrame, column: str, what: str, whole: bool = False) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0) if column not in ("lon", "lat") else ~np.isfinite(values)
-    if whole:
-        bad |= values != np.round(values)
+    values, bad = invalid_numbers(frame[column], None if column in ("lon", "lat") else 0.0, whole)
     if bad.any():
         row = frame.index[np.flatnonzero(bad)[0]]
         kind = "a whole number >= 0" if whole else ("a finite number" if column in ("lon", "lat")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from planner.siting.stats import MCLPStats
+
 
 @dataclass(frozen=True)
 class Levers:
@@ -71,7 +73,7 @@ class Reduced:
         Weight covered by the existing sites (always covered).
     p : int
         Number of columns to choose (p minus existing sites, at most the number of columns).
-    stats : dict
+    stats : MCLPStats
         Sizes after each step, for reports: demand_in, demand_free, demand_merged, sites_in,
         sites_unique, sites_kept.
     """
@@ -81,7 +83,7 @@ class Reduced:
     sites: np.ndarray
     constant: float
     p: int
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: MCLPStats = field(default_factory=MCLPStats)
 
 
 def row_labels(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -135,24 +137,24 @@ def undominated_columns(matrix: sp.csr_matrix) -> np.ndarray:
 
 
 def _compact(matrix: sp.csr_matrix, w: np.ndarray, sites: np.ndarray, constant: float, p: int,
-             levers: Levers, stats: dict[str, int]) -> Reduced:
+             levers: Levers, stats: MCLPStats) -> Reduced:
     """Drop dead rows, merge rows, drop dominated columns, merge again; package as :class:`Reduced`."""
     if levers.merge_demand:  # weight 0 or no covering site: cannot change the objective
         keep = (np.diff(matrix.indptr) > 0) & (w > 0)
         matrix, w = matrix[np.flatnonzero(keep)], w[keep]
     matrix.sort_indices()
-    stats["demand_free"] = matrix.shape[0]
+    stats.demand_free = matrix.shape[0]
     if levers.merge_demand:
         matrix, w = merge_rows(matrix, w)
-    stats["demand_merged"] = matrix.shape[0]
+    stats.demand_merged = matrix.shape[0]
     if levers.drop_dominated and matrix.shape[1]:
         columns = undominated_columns(matrix)
         matrix, sites = matrix[:, columns], sites[columns]
         matrix.sort_indices()
         if levers.merge_demand:
             matrix, w = merge_rows(matrix, w)
-    stats["sites_kept"] = matrix.shape[1]
-    stats["demand_kept"] = matrix.shape[0]
+    stats.sites_kept = matrix.shape[1]
+    stats.demand_kept = matrix.shape[0]
     return Reduced(sp.csr_matrix(matrix, dtype=bool), np.asarray(w, dtype=float), sites, float(constant),
                    int(min(p, matrix.shape[1])), stats)
 
@@ -186,7 +188,7 @@ def reduce_problem(weights: np.ndarray, cover: sp.csr_matrix, existing: np.ndarr
     candidates = np.setdiff1d(np.arange(n_sites), existing)
     rows = np.flatnonzero(~by_existing)
     matrix = sp.csr_matrix(cover[rows][:, candidates])
-    stats = {"demand_in": n_demand, "sites_in": len(candidates)}
+    stats = MCLPStats(demand_in=n_demand, sites_in=len(candidates))
     return _compact(matrix, weights[rows], candidates, float(weights[by_existing].sum()), p - len(existing),
                     levers, stats)
 
@@ -204,7 +206,7 @@ def restrict(reduced: Reduced, fix_zero: np.ndarray, fix_one: np.ndarray, levers
     free = np.flatnonzero(~fix_zero & ~fix_one)
     rows = np.flatnonzero(~covered)
     sub = sp.csr_matrix(matrix[rows][:, free])
-    stats = {"demand_in": matrix.shape[0], "sites_in": len(free)}
+    stats = MCLPStats(demand_in=matrix.shape[0], sites_in=len(free))
     return _compact(sub, reduced.weights[rows], reduced.sites[free],
                     reduced.constant + float(reduced.weights[covered].sum()), reduced.p - len(opened),
                     levers, stats)

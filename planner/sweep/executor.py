@@ -92,14 +92,14 @@ def solve_case(dataset: RegionDataset, scenario: Scenario, factors: Sequence[tup
         new = result.allocation[(result.allocation["kind"] == "gerai") & (result.allocation["new"] > 0)]
         first = new.groupby("region_code")["year"].min()
         record = {"row": {
-            "status": summary["status"], "reason": "", "gap": _finite(summary["gap"]),
-            "objective": _finite(summary["objective"]),
-            "workers_reached_final": _finite(summary["workers_reached_final"]),
-            "new_gerai": int(summary["totals"]["gerai"]), "new_kanal": int(summary["totals"]["kanal"]),
-            "spend_idr": _finite(summary["spend_idr"]),
+            "status": summary.status, "reason": "", "gap": _finite(summary.gap),
+            "objective": _finite(summary.objective),
+            "workers_reached_final": _finite(summary.workers_reached_final),
+            "new_gerai": int(summary.totals["gerai"]), "new_kanal": int(summary.totals["kanal"]),
+            "spend_idr": _finite(summary.spend_idr),
             "baseline_workers_reached_final": _finite(
-                summary["baselines"]["one_per_regency"]["workers_reached_final"]),
-            "baseline_objective": _finite(summary["baselines"]["one_per_regency"]["objective"]),
+                summary.comparison.workers_reached_final),
+            "baseline_objective": _finite(summary.comparison.objective),
         }, "gerai_first_year": {str(code): int(year) for code, year in first.items()}, "cacheable": True}
     record["seconds"] = time.perf_counter() - began
     return record
