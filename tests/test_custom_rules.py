@@ -93,3 +93,14 @@ def test_the_check_recomputes_each_custom_row_from_the_plan_tables():
     assert problems[0].startswith("custom rule 'demo', row at_most_one: +1 on the plan")
     assert "row unknown: uses 'something_else'" in problems[1]
     assert len(problems) == 2  # the share rows hold: 0.4 >= 0.3 and 0.4 <= 0.4
+
+
+def test_check_manifest_refuses_a_plan_made_with_custom_rules(tmp_path):
+    from planner.allocation.manifest import check_manifest
+    from planner.allocation.results import write_results
+
+    dataset = tiny_dataset([100_000, 80_000, 60_000])
+    result = plan(dataset, tiny_scenario(**{"gerai.target": 1}), extra_constraints=no_gerai_in_the_first_region)
+    write_results(result, tmp_path / "out")
+    with pytest.raises(InputError, match=r"custom rule\(s\) 'no_gerai_in_the_first_region'.*cannot re-create"):
+        check_manifest(tmp_path / "out")

@@ -222,8 +222,8 @@ def check_manifest(folder: str | Path, report: Report | None = None,
     Raises
     ------
     planner.errors.InputError
-        The summary is missing or unreadable, an input file is missing or changed, or the recorded scenario
-        does not match its hash (exit 2).
+        The summary is missing or unreadable, the plan used custom rules (code the manifest cannot hold),
+        an input file is missing or changed, or the recorded scenario does not match its hash (exit 2).
     planner.errors.ReproducibilityError
         The re-run differs (exit 6); the lines name each file that differs.
 
@@ -241,6 +241,11 @@ def check_manifest(folder: str | Path, report: Report | None = None,
     say = report or (lambda line: None)
     where = str(folder / "summary.json")
     summary = read_summary(folder)
+    if summary.custom_rules:
+        names = ", ".join(f"'{rule['rule']}'" for rule in summary.custom_rules)
+        raise InputError(f"{where}: the plan was made with the custom rule(s) {names} (code passed to "
+                         "plan(extra_constraints=...)), which --check-manifest cannot re-create; re-run it with "
+                         "the same rules from Python and compare the tables.")
     lines = check_inputs(summary, where)
     scenario = rebuild_scenario(summary, where)
     lines.append(f"scenario '{scenario.name}': sha256 as recorded ({scenario.sha256()[:12]}...)")
