@@ -59,13 +59,25 @@ low_gerai = grid.groupby("region_code")["n_gerai"].transform("min")
 low_kanal = grid.groupby("region_code")["n_kanal"].transform("min")
 curves = {"gerai": grid[grid["n_kanal"] == low_kanal].set_index(["region_code", "n_gerai"])["share"],
           "kanal": grid[grid["n_gerai"] == low_gerai].set_index(["region_code", "n_kanal"])["share"]}
+def concave(values):
+    # upper concave envelope at every count: tangent cuts assume a concave curve, the tables need not be one
+    hull = []
+    for x, y in enumerate(values):
+        while len(hull) >= 2 and ((hull[-1][1] - hull[-2][1]) * (x - hull[-2][0])
+                                  <= (y - hull[-2][1]) * (hull[-1][0] - hull[-2][0])):
+            hull.pop()
+        hull.append((x, y))
+    xs, ys = zip(*hull)
+    return np.interp(np.arange(len(values)), xs, ys)
+
+
 for row in table.itertuples(index=False):
     parts = []
     for kind, count in (("gerai", row.gerai), ("kanal", row.kanal)):
         part = pulp.LpVariable(f"naive_{kind}_{row.region_code.replace('.', '_')}_{row.year}", 0.0, 1.0)
         parts.append(part)
         series = curves[kind].loc[row.region_code].sort_index()
-        curve, n = series.to_numpy(), series.index.to_numpy(dtype=float)
+        curve, n = concave(series.to_numpy()), series.index.to_numpy(dtype=float)
         for low in range(len(curve) - 1):  # tangent at the half-integer point between two counts
             point = n[low] + 0.5
             slope = curve[low + 1] - curve[low]
