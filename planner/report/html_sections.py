@@ -56,16 +56,29 @@ def _cell(value: object, formatter: Callable | None) -> dict[str, object]:
     return {"text": text, "num": True}
 
 
+def site_level_text(summary: dict, t, lang: str) -> str | None:
+    """The site-level sentence (bound on every plan, this plan's value, their gap), or None without a
+    ``site_level`` block (a run without ``--site-level``)."""
+    national = summary.get("site_level")
+    if not national:
+        return None
+    gap = national.get("gap")
+    return t("site_level_line", bound=number(national["bound"], lang), objective=number(national["objective"], lang),
+             unit=t("unit_" + summary.get("objective_unit", "workers")),
+             gap="n/a" if gap is None else percent(gap, lang, 2))
+
+
 def status_spec(result: PlanResult, t, lang: str) -> dict[str, object]:
-    """The solver status line (``css`` class, ``warn`` sign, ``text``); a time-limited (``feasible``) plan is
-    flagged in a warning box."""
+    """The solver status line (``css`` class, ``warn`` sign, ``text``; ``site_level``: the site-level sentence or
+    None); a time-limited (``feasible``) plan is flagged in a warning box."""
     summary = result.summary
     gap = gap_text(summary.get("gap"), lang)
+    national = site_level_text(summary, t, lang)
     if summary["status"] == "optimal":
-        return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap)}
+        return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap), "site_level": national}
     if summary["status"] == "feasible":
-        return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap)}
-    return {"css": "warn", "warn": False, "text": str(summary["status"])}
+        return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap), "site_level": national}
+    return {"css": "warn", "warn": False, "text": str(summary["status"]), "site_level": national}
 
 
 def _signed(text: str) -> str:
