@@ -49,6 +49,8 @@ from planner.scenario import KINDS
 from planner.siting.reduce import row_labels
 from planner.solve import SolverOptions
 
+#: Starting price of a point one outlet of the plan covers, as a share of its workers.
+START_SHARE = 0.5
 #: First Polyak step fraction (halved whenever a count-model round does not lower the bound).
 THETA = 0.5
 METHOD = "national Lagrangian (one price per merged demand point and year) + count-model dual bound"
@@ -189,15 +191,16 @@ def _one(nc: NationalCover, g: int) -> NationalCover:
 
 
 def _start_prices(nc: NationalCover, data: NationalData, tree: cKDTree, placed: pd.DataFrame | None) -> np.ndarray:
-    """w / (number of the placed plan's outlets open in year t that cover the point), at least 1 outlet."""
-    sharing = np.ones_like(nc.weights)
+    """Prices by complementary slackness with the placed plan: w where no outlet open in year t covers the
+    point (z < 1), 0 where two or more do (cover row slack), w / 2 where exactly one does."""
+    covering = np.zeros_like(nc.weights)
     if placed is not None and len(placed):
         for kind, part in placed.groupby("kind"):
             reach = cover(tree, part["lon"], part["lat"], data.radius[kind])[nc.points].astype(float).tocsr()
             for t, year in enumerate(data.years):
-                sharing[:, t] += reach @ (part["year"].to_numpy() <= year).astype(float)
-        sharing = np.maximum(sharing - 1.0, 1.0)
-    return nc.weights / sharing
+                covering[:, t] += reach @ (part["year"].to_numpy() <= year).astype(float)
+    share = np.select([covering < 0.5, covering < 1.5], [1.0, START_SHARE], 0.0)
+    return nc.weights * share
 
 
 def _pairs_near(ranges: dict, chosen: dict, pairs: dict) -> None:
@@ -228,7 +231,7 @@ def _descend(nc: NationalCover, multipliers: np.ndarray, open_counts: np.ndarray
 
 
 def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: dict, target: float,
-                     time_limit: float = 300.0, steps: int = 20, log=None) -> BoundResult:
+                     time_limit: float = 300.0, steps: int = 8, log=None) -> BoundResult:
     """The national Lagrangian bound (module docstring), improved until ``time_limit`` seconds have passed.
 
     Parameters
@@ -263,6 +266,8 @@ def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, ch
     _pairs_near(ranges, chosen, pairs)
     best, history, rounds, counts, outcome = np.inf, [], 0, dict(chosen), None
     theta, best_prices = THETA, multipliers
+    best = float((nc.weights.sum(axis=0) * nc.year_weight).sum())  # lambda = 0: everyone reachable
+    history.append((time.perf_counter() - began, best))
     if log:
         log(f"national Lagrangian: {nc.matrix.shape[0]:,} merged rows x {nc.matrix.shape[1]:,} site columns, "
             f"{nc.matrix.nnz:,} non-zeros ({time.perf_counter() - began:.0f} s)")
