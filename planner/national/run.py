@@ -90,6 +90,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
                                  time_limit=0.7 * time_limit, log=log)
         method = METHOD
+        if bound.history and bound.bound >= bound.history[0][1]:
+            method += " (no round beat its lambda = 0 point: everyone some candidate site can reach)"
     elif bound_method == "regency":
         bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=0.7 * time_limit,
                                log=log)
