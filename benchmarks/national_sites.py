@@ -1,9 +1,9 @@
 """Benchmark of the site-level phase (issue 15): the two-step plan valued at site level, the proven national
 bound, the window search, the gap; on the official fine data, a province subset, or the default dataset.
 
-Steps: load the dataset; the allocation plan (``planner.allocation.plan.plan``); its outlets placed by today's
-``planner.siting.place_sites`` on the dataset's coarse points (existing outlets included, year before the
-first), until the reach branch's placement lands; then ``planner.national.run.site_level`` with the phase's
+Steps: load the dataset; the allocation plan with its outlets placed on the site sequences
+(``planner.allocation.plan.plan(..., sites=True)``, existing outlets included, year before the first);
+then ``planner.national.run.site_level`` with the phase's
 time limit. Prints the two-step plan's site-level value, the bound, the improved value, the gap reached at
 1, 3 and 10 minutes of the phase, wall seconds and peak memory (``resource.getrusage``, this process).
 
@@ -12,7 +12,7 @@ regency, budget in proportion, no locks) and, with ``--exact``, proves the site-
 (``planner.national.exact``) to check bound >= optimum.
 
 Usage: python benchmarks/national_sites.py [--regions /work/wt/official_fine.gpkg] [--seconds 600]
-       [--province 65 --exact]
+       [--method national|regency] [--province 65 --exact]
 """
 
 from __future__ import annotations
@@ -53,20 +53,14 @@ def province_scenario(scenario, n_regions: int, n_total: int, years: int | None 
 
 
 def two_step(dataset, scenario):
-    """The allocation plan's counts and its outlets placed by today's placement (existing included)."""
+    """The allocation plan's counts and its outlets as main's placement puts them (``plan(..., sites=True)``:
+    prefixes of the regencies' greedy site sequences, existing outlets included)."""
     from planner.allocation.plan import plan
-    from planner.scenario import KINDS
-    from planner.siting import place_sites
 
-    result = plan(dataset, scenario)
-    counts = result.allocation
-    points = dataset.points if dataset.points is not None else dataset.demand
-    points = points.assign(name=points.get("name", points["point_id"]))
-    placed = place_sites(points[["point_id", "region_code", "name", "lon", "lat", "population"]],
-                         counts[["region_code", "kind", "year", "new", "cumulative"]],
-                         {kind: scenario.kind(kind).radius_km for kind in KINDS}, time_limit_per_region=2.0,
-                         include_existing=True)
-    return counts, placed
+    result = plan(dataset, scenario, sites=True)
+    if result.sites is None:
+        raise SystemExit("the dataset has no demand points and candidate sites: nothing to place")
+    return result.allocation, result.sites[["region_code", "site_id", "lon", "lat", "kind", "year"]]
 
 
 def gap_at(history: list, checkpoint: float) -> float | None:
@@ -116,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, help="with --province: keep only the first YEARS plan years")
     parser.add_argument("--synthetic", action="store_true", help="the 5 synthetic instances of the tests")
     parser.add_argument("--cache", type=Path, help="folder to keep the two-step plan in between runs")
+    parser.add_argument("--method", choices=("national", "regency"), default="national",
+                        help="bound: one price per demand point and year (national) or per-regency planes")
     args = parser.parse_args(argv)
     if args.synthetic:
         return synthetic()
@@ -156,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(f"  [{time.perf_counter() - phase:6.0f} s] {line}", flush=True)
 
-    result, _ = site_level(data, counts, placed, time_limit=args.seconds, log=log, timeline=timeline)
+    result, _ = site_level(data, counts, placed, time_limit=args.seconds, log=log, timeline=timeline,
+                           bound_method=args.method)
     print(f"site level: {result.to_dict()}")
     for checkpoint in CHECKPOINTS:
         gap = gap_at(timeline, checkpoint)

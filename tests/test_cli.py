@@ -113,3 +113,23 @@ def test_an_unknown_set_field_is_one_sentence(tmp_path, capsys):
 def test_data_show_summarises_the_default(capsys):
     code, out, _ = run_cli(["data", "show"], capsys)
     assert code == 0 and "514 regions in 38 provinces" in out
+
+
+def test_run_site_level_writes_the_bound_and_the_sentence(tmp_path, capsys):
+    from test_plan_sites import fine_dataset, scenario
+
+    dataset, regions, toml = fine_dataset(), tmp_path / "fine.gpkg", tmp_path / "fine.toml"
+    for layer in ("regions", "provinces", "demand", "sites"):
+        getattr(dataset, layer).to_file(regions, layer=layer, driver="GPKG")
+    write_scenario(scenario(), toml)
+    out = tmp_path / "results"
+    code, stdout, _ = run_cli(["run", str(toml), "--regions", str(regions), "--out", str(out), "--focus", "11",
+                               "--no-interactive", "--quiet", "--site-level", "--site-level-seconds", "20"], capsys)
+    assert code == 0, stdout
+    block = json.loads((out / "summary.json").read_text())["site_level"]
+    assert block["bound"] >= block["objective"] > 0 and block["gap"] >= 0 and block["method"]
+    assert f"no plan under these rules reaches more than {block['bound']:,.0f}; this plan" in stdout
+    assert 'id="site-level"' in (out / "report.html").read_text(encoding="utf-8")
+    code, _, err = run_cli(["run", str(toml), "--regions", str(regions), "--out", str(tmp_path / "no"), "--quiet",
+                            "--no-report", "--no-sites", "--site-level"], capsys)
+    assert code == 2 and "needs the sites placed" in err

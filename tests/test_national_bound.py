@@ -85,3 +85,42 @@ def test_existing_outlets_count_in_the_exact_optimum_and_the_bound():
     placed = pd.concat([existing, opened.assign(year=[data.years[t] for t in opened["year_index"]], site_id="s")])
     assert plan_value(placed, data, tree).objective == pytest.approx(outcome.objective, rel=1e-6)
     assert national_bound(data, tree, extra=existing, time_limit=60).bound >= outcome.objective * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_national_lagrangian_bound_is_never_below_the_exact_optimum(seed):
+    from planner.national.lagrange import lagrangian_bound
+    from tests.test_national_improve import naive_plan
+
+    data = small_instance(seed, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
+                                   if seed % 2 else {}))
+    tree = data.tree()
+    optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"])),
+                                SolverOptions(gap=0.0))
+    start = national_bound(data, tree, time_limit=30)
+    _, placed = naive_plan(data, start.counts)
+    value = plan_value(placed, data, tree).objective
+    bound = lagrangian_bound(data, tree, placed, start.counts, value, time_limit=8)
+    assert bound.bound >= optimum.objective * (1 - 1e-9)
+    assert bound.bound <= optimum.objective * 1.05  # each person paid once: close on these instances
+
+
+def test_national_lagrangian_planes_bound_the_top_sites_at_every_count():
+    from planner.national.lagrange import national_cover, plane_table
+
+    data = small_instance(3)
+    tree = data.tree()
+    nc = national_cover(data, tree)
+    prices = nc.weights * np.random.default_rng(0).uniform(0, 1, nc.weights.shape)
+    values = nc.matrix.T @ prices
+    code, year = data.inputs.regions["region_code"].iloc[0], data.years[-1]
+    table = plane_table(nc, data, prices, {(code, year): {(1, 1)}})
+    a, b, c = table[(table["region_code"] == code) & (table["year"] == year)][
+        ["intercept", "slope_gerai", "slope_kanal"]].to_numpy()[0] * 1e6
+    own = {kind: np.sort(values[np.flatnonzero((nc.group_region[nc.group] == code) & (nc.group_kind[nc.group] == kind)),
+                                -1])[::-1] for kind in ("gerai", "kanal")}
+    for g in range(len(own["gerai"]) + 1):
+        for k in range(len(own["kanal"]) + 1):
+            best = own["gerai"][:g].sum() + own["kanal"][:k].sum()
+            assert a + b * g + c * k >= best * (1 - 1e-9) - 1e-9
+    assert a + b + c == pytest.approx(own["gerai"][:1].sum() + own["kanal"][:1].sum())  # tight at its pair

@@ -149,7 +149,8 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
          scenario: Scenario | str | Path | None = None, *, solver: str = "highs",
          time_limit: float | None = DEFAULT_TIME_LIMIT, gap: float = DEFAULT_GAP, actuals: str | None = None,
          threads: int | None = None, seed: int = 0, progress: Progress | None = None,
-         sites: bool = False, extra_constraints: CustomRule | Sequence[CustomRule] | None = None) -> PlanResult:
+         sites: bool = False, extra_constraints: CustomRule | Sequence[CustomRule] | None = None,
+         site_level: bool = False, site_level_seconds: float = 600.0) -> PlanResult:
     """Plan where and when to open gerai and kanal, solve to a proven gap, verify and compare with baselines.
 
     Parameters
@@ -182,6 +183,14 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
         kind and year; ``m.reached``: share-reached variables); see :mod:`planner.model.custom`. The plan
         is checked against the built-in rules as always and every added row is recomputed from the plan's
         tables; ``summary["custom_rules"]`` lists each rule with its rows.
+    site_level : bool
+        After placing the sites (needs ``sites``), run the site-level phase (issue 15,
+        ``planner.allocation.site_level``): the plan's national value (each demand point once), a proven bound
+        on every plan under the scenario's rules, and the window search; the summary gets ``site_level``
+        (objective, bound, gap, seconds, method, accepted, objective_two_step) and ``result.sites`` the
+        improved placement when it verifies. Off: nothing of it is imported or computed.
+    site_level_seconds : float
+        Time limit of the site-level phase, s.
 
     Returns
     -------
@@ -199,6 +208,12 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     """
     say = progress or (lambda message: None)
     began = time.perf_counter()
+    if site_level and not sites:
+        raise InputError("site_level=True needs the sites placed: pass sites=True (on the command line, drop "
+                         "--no-sites).")
+    if site_level and not site_level_seconds > 0:
+        raise InputError(f"site_level_seconds {site_level_seconds}: the site-level phase needs a positive time "
+                         "limit; pass e.g. --site-level-seconds 600.")
     dataset, scenario = as_dataset(regions), _scenario(scenario)
     options = SolverOptions(solver, time_limit, gap, threads, seed)
     say(f"building reach curves ({scenario.reach_model} model) for {len(dataset.regions)} regions")
@@ -220,6 +235,10 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     verify_seconds = time.perf_counter() - checked
     placed, measured = _placed_and_measured(inputs, evaluated.counts, say) if sites else (None, None)
     sites_seconds = time.perf_counter() - checked - verify_seconds
+    national = None
+    if site_level:
+        national, placed, measured = _site_level(dataset, inputs, evaluated.counts, placed, measured,
+                                                 site_level_seconds, say)
     say("comparing with the baselines")
     compared, baseline_reach = _baselines(inputs, new, evaluated, measured)
     timings = {"build_seconds": inputs_seconds + solution.build_seconds, "solve_seconds": solution.solve_seconds,
@@ -228,7 +247,7 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
                        **_reach_summary(evaluated, measured), reference_passes=passes, **timings,
                        custom_rules=[{"rule": rows.rule, "rows": len(rows.rows), "checked": True}
                                      for rows in solution.custom],
-                       total_seconds=time.perf_counter() - began)
+                       site_level=national, total_seconds=time.perf_counter() - began)
     return PlanResult(allocation=allocation_table(evaluated.counts, inputs.regions),
                       reach=(measured or evaluated).reach, budget=_budget_table(inputs, evaluated, solution),
                       summary=summary, baseline_reach=baseline_reach, sites=placed,
@@ -247,6 +266,18 @@ def _placed_and_measured(inputs: PlanInputs, counts: pd.DataFrame, say: Progress
     if problems:
         raise RuntimeError("internal error: the placed sites break a rule: " + "; ".join(problems[:5]))
     return placed, measured
+
+
+def _site_level(dataset: RegionDataset, inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame | None,
+                measured: MeasuredReach | None, seconds: float, say: Progress
+                ) -> tuple[dict, pd.DataFrame, MeasuredReach]:
+    """The site-level phase (imported here only when asked for)."""
+    if placed is None:
+        raise InputError(f"{dataset.source}: the site-level phase needs demand points and candidate sites; "
+                         "import the data with --grid and --sites (or --points).")
+    from planner.allocation.site_level import site_level_phase
+
+    return site_level_phase(dataset, inputs, counts, placed, measured, seconds, say)
 
 
 def _final_gerai(inputs: PlanInputs, solution: AllocationSolution) -> dict[str, int]:

@@ -120,6 +120,7 @@ class PlanSummary:
     reach_source: str = "model"
     reference_passes: list[dict] = field(default_factory=list)
     custom_rules: list[dict] = field(default_factory=list)
+    site_level: dict | None = None  # written only when the site-level phase ran (--site-level)
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     verify_seconds: float = 0.0
@@ -128,8 +129,8 @@ class PlanSummary:
     extra: dict = field(default_factory=dict)
 
     OPTIONAL = ("workers_reached_final_model", "workers_reached_final_difference", "objective_measured",
-                "reach_source", "reference_passes", "custom_rules", "build_seconds", "solve_seconds", "verify_seconds",
-                "total_seconds", "sites_seconds")
+                "reach_source", "reference_passes", "custom_rules", "site_level", "build_seconds", "solve_seconds",
+                "verify_seconds", "total_seconds", "sites_seconds")
 
     def to_dict(self) -> dict:
         """The keys and values of ``summary.json`` (plain JSON types; ``sites_seconds`` only when set)."""
@@ -137,6 +138,8 @@ class PlanSummary:
         data["baselines"] = {name: baseline.to_dict() for name, baseline in self.baselines.items()}
         if self.sites_seconds is None:
             del data["sites_seconds"]
+        if self.site_level is None:
+            del data["site_level"]
         return plain_json({**data, **self.extra})
 
     def to_json(self) -> str:

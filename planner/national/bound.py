@@ -281,9 +281,10 @@ def _plane_rows(data: NationalData, factors: dict, planes: dict[str, list]) -> p
     return pd.DataFrame(rows, columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
 
 
-def count_model(data: NationalData, table: pd.DataFrame, options: SolverOptions):
+def count_model(data: NationalData, table: pd.DataFrame, options: SolverOptions, national_cap: bool = True):
     """Solve the count model with reach (r, t) <= min over its planes (millions of persons); returns the
-    solver outcome and the counts chosen, (region_code, year) -> (gerai, kanal)."""
+    solver outcome and the counts chosen, (region_code, year) -> (gerai, kanal). ``national_cap`` adds the
+    rows 'all regencies together reach at most everyone' (valid only when reach is people)."""
     workers = data.inputs.workers.assign(workers_informal=UNIT)
     inputs = dataclasses.replace(data.inputs, workers=workers)
     m = build_model(inputs, planes=table)
@@ -291,7 +292,7 @@ def count_model(data: NationalData, table: pd.DataFrame, options: SolverOptions)
         variable.upBound = None
     for name in m.registry.get("service_capacity", {}).values():
         del m.problem.constraints[name]
-    for t, year in enumerate(data.years):  # all regencies together reach at most everyone (step 3, attributed)
+    for t, year in enumerate(data.years if national_cap else ()):  # at most everyone (step 3, attributed)
         rows = m.reached[m.reached["year"] == year]["var"]
         total = float(data.weights(t).sum()) / UNIT * (1.0 + 1e-9)
         m.problem.addConstraint(pulp.LpConstraint(affine([(v, 1.0) for v in rows]), pulp.LpConstraintLE,

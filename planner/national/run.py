@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from planner.errors import InputError
 from planner.national.bound import national_bound, plan_pairs
 from planner.national.model import NationalData
 from planner.national.value import plan_value
@@ -46,7 +47,8 @@ class SiteLevelResult:
 
 
 def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, time_limit: float = DEFAULT_SECONDS,
-               improve: bool = True, log=None, timeline: list | None = None) -> tuple[SiteLevelResult, pd.DataFrame]:
+               improve: bool = True, log=None, timeline: list | None = None, bound_method: str = "national"
+               ) -> tuple[SiteLevelResult, pd.DataFrame]:
     """Value the two-step plan at site level, bound every plan, improve the plan by the search.
 
     Parameters
@@ -64,6 +66,10 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         Progress lines.
     timeline : list, optional
         Receives (seconds into the phase, best bound, best value) whenever either changes.
+    bound_method : str
+        ``national`` (default): one price per merged demand point and year
+        (:func:`planner.national.lagrange.lagrangian_bound`); ``regency``: the per-regency planes of
+        :func:`planner.national.bound.national_bound` (looser: border people counted once per regency).
 
     Returns
     -------
@@ -78,10 +84,21 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
     offset = time.perf_counter() - began
-    bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=0.7 * time_limit,
-                           log=log)
+    if bound_method == "national":
+        from planner.national.lagrange import METHOD, lagrangian_bound, plan_counts
+
+        bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
+                                 time_limit=0.7 * time_limit, log=log)
+        method = METHOD
+        if bound.history and bound.bound >= bound.history[0][1]:
+            method += " (no round beat its lambda = 0 point: everyone some candidate site can reach)"
+    elif bound_method == "regency":
+        bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=0.7 * time_limit,
+                               log=log)
+        method = "per-regency Lagrangian covering planes + count-model dual bound"
+    else:
+        raise InputError(f"bound_method {bound_method!r} is not known; use 'national' or 'regency'.")
     timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
-    method = "per-regency Lagrangian covering planes + count-model dual bound"
     objective = value.objective
     if improve:
         from planner.national.improve import improve_plan

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from planner.allocation.results import PlanResult
+from planner.allocation.summary import PlanSummary
 from planner.regions import RegionDataset
 from planner.report.i18n import idr_billion, millions, number, percent
 from planner.report.mapkit import source_line
@@ -56,16 +57,29 @@ def _cell(value: object, formatter: Callable | None) -> dict[str, object]:
     return {"text": text, "num": True}
 
 
+def site_level_text(summary: PlanSummary, t, lang: str) -> str | None:
+    """The site-level sentence (bound on every plan, this plan's value, their gap), or None without a
+    ``site_level`` block (a run without ``--site-level``)."""
+    national = summary.site_level
+    if not national:
+        return None
+    gap = national.get("gap")
+    return t("site_level_line", bound=number(national["bound"], lang), objective=number(national["objective"], lang),
+             unit=t("unit_" + summary.objective_unit),
+             gap="n/a" if gap is None else percent(gap, lang, 2))
+
+
 def status_spec(result: PlanResult, t, lang: str) -> dict[str, object]:
-    """The solver status line (``css`` class, ``warn`` sign, ``text``); a time-limited (``feasible``) plan is
-    flagged in a warning box."""
+    """The solver status line (``css`` class, ``warn`` sign, ``text``; ``site_level``: the site-level sentence or
+    None); a time-limited (``feasible``) plan is flagged in a warning box."""
     summary = result.summary
     gap = gap_text(summary.gap, lang)
+    national = site_level_text(summary, t, lang)
     if summary.status == "optimal":
-        return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap)}
+        return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap), "site_level": national}
     if summary.status == "feasible":
-        return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap)}
-    return {"css": "warn", "warn": False, "text": str(summary.status)}
+        return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap), "site_level": national}
+    return {"css": "warn", "warn": False, "text": str(summary.status), "site_level": national}
 
 
 def _signed(text: str) -> str:

@@ -69,6 +69,9 @@ TEXT: dict[str, dict[str, str]] = {
         "rest_of": "rest of {province}", "total": "total", "none_short": "-",
         "status_optimal": "optimal within the requested gap: proven gap {gap}",
         "status_feasible": "time-limited: feasible plan, proven gap {gap}",
+        "site_level_line": ("site level (each person counted once, across regency borders): no plan under these "
+                            "rules reaches more than {bound} {unit}; this plan reaches {objective} (site-level "
+                            "gap {gap})"),
         "status_detail": ("solver {solver}; objective {objective} {unit}, bound {bound}; "
                           "build {build:.1f} s, solve {solve:.1f} s"),
         "a_targets": "Targets", "a_costs": "Costs (IDR)", "a_radii": "Catchment radius", "a_budget": "Budgets",
@@ -192,6 +195,9 @@ TEXT: dict[str, dict[str, str]] = {
         "rest_of": "sisa {province}", "total": "jumlah", "none_short": "-",
         "status_optimal": "optimal dalam celah yang diminta: celah terbukti {gap}",
         "status_feasible": "dibatasi waktu: rencana layak, celah terbukti {gap}",
+        "site_level_line": ("tingkat lokasi (setiap orang dihitung sekali, melintasi batas kabupaten/kota): tidak ada "
+                            "rencana dengan aturan ini yang menjangkau lebih dari {bound} {unit}; rencana ini "
+                            "menjangkau {objective} (celah tingkat lokasi {gap})"),
         "status_detail": ("solver {solver}; nilai tujuan {objective} {unit}, batas {bound}; "
                           "penyusunan {build:.1f} dtk, penyelesaian {solve:.1f} dtk"),
         "a_targets": "Target", "a_costs": "Biaya (rupiah)", "a_radii": "Radius jangkauan", "a_budget": "Anggaran",

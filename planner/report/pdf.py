@@ -36,6 +36,7 @@ from planner.report.html_sections import (
     gap_text,
     headline_cards,
     province_columns,
+    site_level_text,
     solver_detail,
 )
 from planner.report.i18n import translator
@@ -238,6 +239,9 @@ def _assumptions_page(pages: _Pages, result: PlanResult, dataset: RegionDataset,
     status = t("status_optimal", gap=gap) if result.summary.status == "optimal" else t("status_feasible", gap=gap)
     lines += [(textwrap.fill("•  " + status, 105), False),
               (textwrap.fill("•  " + solver_detail(result, t, lang), 105, subsequent_indent="    "), False)]
+    national = site_level_text(result.summary, t, lang)
+    if national:
+        lines.append((textwrap.fill("•  " + national, 105, subsequent_indent="    "), False))
     y = 0.91
     for text, bold in lines:
         y -= 0.012 if bold else 0.0
