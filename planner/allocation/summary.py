@@ -150,6 +150,10 @@ class PlanSummary:
         """``summary["gap"]`` for notebooks written against the old dict (reads ``to_dict()``)."""
         return self.to_dict()[key]
 
+    def __contains__(self, key: object) -> bool:
+        """``"site_level" in summary``: whether summary.json has that key (optional keys may be absent)."""
+        return key in self.to_dict()
+
     @property
     def comparison(self) -> BaselineSummary:
         """The baseline the headline compares with: one gerai per regency."""
