@@ -74,25 +74,12 @@ def gap_at(history: list, checkpoint: float) -> float | None:
 def synthetic() -> int:
     """The tests' 5 small synthetic instances: full MIP optimum, bound, search from a naive placement."""
     sys.path.insert(0, str(REPO))
-    from planner.national.bound import national_bound
-    from planner.national.exact import build_site_mip, solve_site_mip
-    from planner.national.improve import improve_plan
-    from planner.national.value import plan_value
-    from planner.solve import SolverOptions
-    from tests.test_national_bound import small_instance
-    from tests.test_national_improve import naive_plan
+    from tests.test_national_improve import search_small_instance
 
     matched = 0
     for seed in range(5):
-        data = small_instance(seed, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
-                                       if seed % 2 else {}))
-        tree = data.tree()
-        optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"])),
-                                    SolverOptions(gap=0.0))
-        bound = national_bound(data, tree, time_limit=60)
-        counts, placed = naive_plan(data, bound.counts)
-        start = plan_value(placed, data, tree)
-        _, value = improve_plan(data, tree, counts, placed, start, seconds=60)
+        run = search_small_instance(seed)
+        optimum, bound, start, value = run["optimum"], run["bound"], run["start"], run["value"]
         matched += value >= optimum.objective * (1 - 1e-6)
         print(f"seed {seed}: optimum {optimum.objective:,.1f} ({optimum.status}), bound {bound.bound:,.1f} "
               f"(+{bound.bound / optimum.objective - 1:.3%}), naive {start.objective:,.1f}, searched {value:,.1f}")

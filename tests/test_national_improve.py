@@ -31,18 +31,29 @@ def naive_plan(data, counts: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, pd.DataFrame(placed, columns=["region_code", "site_id", "lon", "lat", "kind", "year"])
 
 
+def search_small_instance(seed: int) -> dict:
+    """Small instance ``seed`` (odd seeds: at-most target, tighter budgets) solved three ways: the full
+    site-level MIP's optimum, the national bound, and the window search from a naive placement (also used by
+    ``benchmarks/national_sites.py --synthetic``)."""
+    data = small_instance(seed, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
+                                   if seed % 2 else {}))
+    tree = data.tree()
+    optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"])),
+                                SolverOptions(gap=0.0))
+    bound = national_bound(data, tree, time_limit=60)
+    counts, placed = naive_plan(data, bound.counts)
+    start = plan_value(placed, data, tree)
+    improved, value = improve_plan(data, tree, counts, placed, start, seconds=60)
+    return {"data": data, "tree": tree, "optimum": optimum, "bound": bound, "start": start,
+            "improved": improved, "value": value}
+
+
 def test_search_reaches_the_optimum_on_most_small_instances():
     matched = 0
     for seed in range(5):
-        data = small_instance(seed, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
-                                       if seed % 2 else {}))
-        tree = data.tree()
-        optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"])),
-                                    SolverOptions(gap=0.0))
-        bound = national_bound(data, tree, time_limit=60)
-        counts, placed = naive_plan(data, bound.counts)
-        start = plan_value(placed, data, tree)
-        improved, value = improve_plan(data, tree, counts, placed, start, seconds=60)
+        run = search_small_instance(seed)
+        data, tree, optimum, bound, start = run["data"], run["tree"], run["optimum"], run["bound"], run["start"]
+        improved, value = run["improved"], run["value"]
         assert value >= start.objective
         assert value <= optimum.objective * (1 + 1e-9) <= bound.bound * (1 + 1e-9)
         assert plan_value(improved, data, tree).objective == pytest.approx(value)
