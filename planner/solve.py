@@ -289,6 +289,16 @@ def _highs_model(arrays: _Arrays, relax: bool):
     return lp
 
 
+def highs_relaxation(problem: pulp.LpProblem, options: SolverOptions) -> tuple[object, list[str]]:
+    """A ``highspy.Highs`` holding the LP relaxation of a PuLP problem, for callers that then add rows and
+    columns themselves and re-solve warm (e.g. :mod:`planner.national.lpbound`); and the column names in
+    order. Requires highspy."""
+    arrays = _arrays(problem)
+    highs = new_highs(options)
+    highs.passModel(_highs_model(arrays, relax=True))
+    return highs, arrays.names
+
+
 def _solve_highs(arrays: _Arrays, options: SolverOptions, start: dict[str, float] | None,
                  relax: bool) -> SolveOutcome:
 

@@ -15,6 +15,10 @@ from planner.solve import relative_gap
 
 #: Default seconds for the whole site-level phase.
 DEFAULT_SECONDS = 600.0
+#: Largest reduced covering LP (non-zeros) the ``auto`` method prices by the LP: the embedded default has
+#: 0.64 M and its yearly LPs solve in 1-6 s warm; the official 1 km data has 25.6 M and one year's LP did
+#: not finish in 20 minutes on 2 cores.
+LP_MAX_NONZEROS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class SiteLevelResult:
 
 
 def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, time_limit: float = DEFAULT_SECONDS,
-               improve: bool = True, log=None, timeline: list | None = None, bound_method: str = "national"
+               improve: bool = True, log=None, timeline: list | None = None, bound_method: str = "auto"
                ) -> tuple[SiteLevelResult, pd.DataFrame]:
     """Value the two-step plan at site level, bound every plan, improve the plan by the search.
 
@@ -67,9 +71,12 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline : list, optional
         Receives (seconds into the phase, best bound, best value) whenever either changes.
     bound_method : str
-        ``national`` (default): one price per merged demand point and year
-        (:func:`planner.national.lagrange.lagrangian_bound`); ``regency``: the per-regency planes of
-        :func:`planner.national.bound.national_bound` (looser: border people counted once per regency).
+        ``auto`` (default): ``lp`` when the reduced covering LP has at most ``LP_MAX_NONZEROS`` non-zeros,
+        else ``national``; ``lp``: cutting planes from the national covering LP's prices
+        (:func:`planner.national.lpbound.lp_bound`); ``national``: one price per merged demand point and year
+        by subgradient steps (:func:`planner.national.lagrange.lagrangian_bound`); ``regency``: the
+        per-regency planes of :func:`planner.national.bound.national_bound` (looser: border people counted
+        once per regency).
 
     Returns
     -------
@@ -83,8 +90,29 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         log(f"two-step plan at site level: {value.objective:,.0f}")
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
-    offset = time.perf_counter() - began
-    if bound_method == "national":
+    offset, reduced = time.perf_counter() - began, None
+    if bound_method == "auto":
+        from planner.national.lpbound import reduced_cover
+
+        reduced = reduced_cover(data, tree, placed)
+        bound_method = "lp" if reduced.matrix.nnz <= LP_MAX_NONZEROS else "national"
+        if log:
+            log(f"covering LP after the reductions: {reduced.matrix.nnz:,} non-zeros -> bound method "
+                f"'{bound_method}'")
+        if bound_method != "lp":
+            reduced = None
+        offset = time.perf_counter() - began
+    if bound_method == "lp":
+        from planner.national.lagrange import plan_counts
+        from planner.national.lpbound import METHOD as LP_METHOD
+        from planner.national.lpbound import lp_bound
+
+        bound = lp_bound(data, tree, placed, plan_counts(counts), time_limit=max(0.7 * time_limit - offset, 1.0),
+                         log=log, reduced=reduced)
+        method = LP_METHOD
+        if bound.history and bound.bound >= bound.history[0][1]:
+            method += " (no round finished in time: everyone some candidate site can reach)"
+    elif bound_method == "national":
         from planner.national.lagrange import METHOD, lagrangian_bound, plan_counts
 
         bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
@@ -97,7 +125,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
                                log=log)
         method = "per-regency Lagrangian covering planes + count-model dual bound"
     else:
-        raise InputError(f"bound_method {bound_method!r} is not known; use 'national' or 'regency'.")
+        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'lp', 'national' or 'regency'.")
     timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
     objective = value.objective
     if improve:

@@ -1,0 +1,339 @@
+"""A proven bound on the national site-level model from the national covering LP's prices, several at once.
+
+Reductions (exact). Existing outlets are open in every plan, so the demand rows they reach are reached in every
+year by every plan: their worker-years K are added and the rows leave the model; the existing outlets leave
+the columns and take their places in the counts (a regency with E existing gerai and N open has N - E free
+gerai). A site whose cover (of the rows left) lies inside another site's of the same regency and kind is
+dropped (an optimum never needs it: swap it for the other, or leave the place empty, since counts are 'at
+most' in every relaxation below). Rows covered by the same sites are merged.
+
+Validity (weak duality). With free counts n[g,t] of group g = (regency, kind) in year t, every plan satisfies
+z[i,t] <= sum_{s covers i} y[s,t], sum_{s in g} y[s,t] <= n[g,t], 0 <= y, z <= 1. For ANY prices
+rho[i,t] >= 0,
+
+    sum_i W[i,t] z[i,t]  <=  C_t(rho) + sum_g f_{g,t}(n[g,t]),
+
+C_t = sum_i max(0, W[i,t] - rho[i,t]), f_{g,t}(n) = the sum of the n largest site values v[s,t] = sum of the
+rho of the rows s covers (dropping 'once open stays open' and integrality only enlarges the choice).
+f_{g,t} is concave with slopes the sorted values, so for any n0 the tangent f(n0) + v_(n0) (n - n0) lies
+above it at every n. Hence for every price vector rho^j the site-level optimum is at most
+
+    max over counts obeying every scenario rule of  min_j  [ K + sum_t C_t(rho^j) + sum_{g,t} u^j_{g,t} ],
+    u^j_{g,t} <= every tangent of f^j_{g,t} in the model,
+
+and at most the proven dual bound of that count model (:func:`cut_model`), whatever the prices, the tangents
+kept and the solver's accuracy. With rho the national LP's cover-row duals at counts N (solved by HiGHS,
+warm-started across years and rounds) the j-th term equals the LP's value at N; the count model then proposes
+the counts where the prices so far promise most, their LP gives the next prices, and the bound falls
+towards the LP relaxation's optimum over counts (a cutting-plane / Benders scheme on the LP value function).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from planner.inputs import PlanInputs
+from planner.model.build import build_model
+from planner.national.bound import UNIT, BoundResult
+from planner.national.lagrange import national_cover
+from planner.national.model import NationalData, cover
+from planner.pulp_compat import affine
+from planner.scenario import KINDS
+from planner.siting.reduce import row_labels, undominated_columns
+from planner.solve import SolverOptions, highs_relaxation, new_highs
+
+METHOD = "national covering LP prices (cutting planes on the LP value function) + count-model dual bound"
+#: Tangents of each group's top-n function kept per price vector: at the counts, and this many either side.
+SIDE = 2
+#: Seconds of each count-model solve (its dual bound at the limit is still proven).
+COUNT_SECONDS = 60.0
+#: Next prices at this mix of the two-step plan's counts and the count model's (stabilised cutting planes).
+CENTER = 0.5
+
+
+@dataclass
+class ReducedCover:
+    """The national covering structure after the exact reductions.
+
+    Attributes
+    ----------
+    weights : numpy.ndarray
+        (n_rows, n_years) W of each merged row left (persons x the year's objective weight).
+    matrix : scipy.sparse.csr_matrix
+        Rows x columns (sites kept), float 0/1.
+    group : numpy.ndarray
+        Per column, its group (regency, kind) number.
+    group_region, group_kind : numpy.ndarray
+        Per group.
+    existing : numpy.ndarray
+        Per group, existing outlets (open in every plan).
+    constant : numpy.ndarray
+        Per year, the weight the existing outlets reach (every plan reaches it).
+    """
+
+    weights: np.ndarray
+    matrix: sp.csr_matrix
+    group: np.ndarray
+    group_region: np.ndarray
+    group_kind: np.ndarray
+    existing: np.ndarray
+    constant: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        """Groups (regency, kind)."""
+        return len(self.group_region)
+
+
+def reduced_cover(data: NationalData, tree: cKDTree, placed: pd.DataFrame) -> ReducedCover:
+    """The reductions of the module docstring, from the national cover with ``placed`` outlets as columns."""
+    nc = national_cover(data, tree, placed)
+    full = nc.weights * nc.year_weight[None, :]
+    existing = placed[placed["year"] < data.years[0]]
+    reached = np.zeros(nc.matrix.shape[0], dtype=bool)
+    for kind, part in existing.groupby("kind"):
+        hits = cover(tree, part["lon"], part["lat"], data.radius[kind])[nc.points]
+        reached |= np.diff(hits.tocsr().indptr) > 0
+    group_index = {(c, k): g for g, (c, k) in enumerate(zip(nc.group_region, nc.group_kind, strict=True))}
+    counts = np.zeros(len(nc.group_region), dtype=np.int64)
+    for (code, kind), n in existing.groupby(["region_code", "kind"]).size().items():
+        if (code, kind) in group_index:
+            counts[group_index[(code, kind)]] = n
+    by_column = nc.matrix[~reached].tocsc()
+    kept = []
+    for g in range(len(nc.group_region)):
+        first, last = nc.starts[g], nc.starts[g + 1]
+        block = by_column[:, first:last]
+        useful = np.flatnonzero(np.diff(block.indptr))
+        if len(useful):
+            kept.append(first + useful[undominated_columns(block[:, useful].tocsr().astype(bool))])
+    columns = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+    matrix = by_column[:, columns].tocsr()
+    weights = full[~reached]
+    alive = np.flatnonzero(np.diff(matrix.indptr))
+    matrix, weights = matrix[alive], weights[alive]
+    matrix.sort_indices()
+    labels, representatives = row_labels(matrix)
+    merged = np.stack([np.bincount(labels, weights=weights[:, t], minlength=len(representatives))
+                       for t in range(weights.shape[1])], axis=1)
+    return ReducedCover(weights=merged, matrix=matrix[representatives].astype(float).tocsr(),
+                        group=nc.group[columns], group_region=nc.group_region, group_kind=nc.group_kind,
+                        existing=counts, constant=full[reached].sum(axis=0))
+
+
+class CoveringLP:
+    """The national covering LP of one year, loaded once in HiGHS and re-solved warm at other counts/years."""
+
+    def __init__(self, rc: ReducedCover, threads: int = 1):
+        import highspy
+
+        n_rows, n_cols = rc.matrix.shape
+        counting = sp.csr_matrix((np.ones(n_cols), (rc.group, np.arange(n_cols))), shape=(rc.n_groups, n_cols))
+        a = sp.vstack([sp.hstack([-rc.matrix, sp.identity(n_rows, format="csr")]),
+                       sp.hstack([counting, sp.csr_matrix((rc.n_groups, n_rows))])]).tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols + n_rows, n_rows + rc.n_groups
+        lp.col_cost_ = np.zeros(n_cols + n_rows)
+        lp.col_lower_, lp.col_upper_ = np.zeros(n_cols + n_rows), np.ones(n_cols + n_rows)
+        lp.row_lower_ = np.full(n_rows + rc.n_groups, -highspy.kHighsInf)
+        lp.row_upper_ = np.zeros(n_rows + rc.n_groups)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        lp.sense_ = highspy.ObjSense.kMaximize
+        self.highs = new_highs(SolverOptions(threads=threads))
+        self.highs.passModel(lp)
+        self.rc, self.n_rows, self.n_cols = rc, n_rows, n_cols
+
+    def prices(self, year_index: int, free: np.ndarray, time_limit: float | None = None) -> np.ndarray:
+        """Cover-row duals (persons, clipped to [0, W]) of the LP of one year at free counts per group; any
+        prices are valid, so a time-limited solve still gives usable (looser) ones."""
+        weights = self.rc.weights[:, year_index].astype(float)
+        h = self.highs
+        h.changeColsCost(self.n_rows, np.arange(self.n_cols, self.n_cols + self.n_rows, dtype=np.int32), weights)
+        rows = np.arange(self.n_rows, self.n_rows + self.rc.n_groups, dtype=np.int32)
+        h.changeRowsBounds(len(rows), rows, np.full(len(rows), -1e30), np.maximum(free, 0).astype(float))
+        h.setOptionValue("time_limit", h.getRunTime() + float(time_limit) if time_limit else float("inf"))
+        h.run()
+        duals = np.asarray(h.getSolution().row_dual[:self.n_rows])
+        return np.clip(np.abs(duals), 0.0, weights)
+
+
+def tangents(rc: ReducedCover, prices: np.ndarray, free: np.ndarray) -> list[tuple[int, float, float]]:
+    """Per group, the tangents of f_{g,t} (module docstring) at free counts ``free`` and SIDE either side.
+
+    Parameters
+    ----------
+    rc : ReducedCover
+    prices : numpy.ndarray
+        rho[., t] per merged row (persons).
+    free : numpy.ndarray
+        Per group, the free count (open outlets minus existing) to put the tangents at.
+
+    Returns
+    -------
+    list
+        (group, intercept, slope), persons: u <= intercept + slope N with N the group's open outlets,
+        existing included.
+    """
+    values = rc.matrix.T @ prices
+    order = np.lexsort((-values, rc.group))
+    ordered = values[order]
+    starts = np.searchsorted(rc.group[order], np.arange(rc.n_groups + 1))
+    out = []
+    for g in np.flatnonzero(np.diff(starts)):
+        block = ordered[starts[g]:starts[g + 1]]
+        prefix = np.concatenate([[0.0], np.cumsum(block)])
+        for n in sorted({max(0, min(round(float(free[g])) + d, len(block))) for d in range(-SIDE, SIDE + 1)}):
+            slope = float(block[n]) if n < len(block) else 0.0
+            out.append((int(g), float(prefix[n]) - slope * (n + int(rc.existing[g])), slope))
+    return out
+
+
+class CutModel:
+    """The LP relaxation of the count model (every scenario rule) with blocks of price cuts, in HiGHS: maximise
+    eta with, for each block j, eta <= K + sum_t C_t(rho^j) + sum_{g,t} u^j_{g,t} and u^j under its tangents
+    (units of UNIT persons). Its LP optimum bounds the count MILP's, so it is a valid bound too; blocks are
+    added as rows and columns and the LP re-solved warm."""
+
+    def __init__(self, inputs: PlanInputs, rc: ReducedCover):
+        empty = pd.DataFrame(columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
+        m = build_model(inputs, planes=empty)
+        for name in m.registry.get("service_capacity", {}).values():
+            del m.problem.constraints[name]
+        eta = pulp.LpVariable("eta")
+        m.problem.setObjective(affine([(eta, 1.0)]))
+        self.highs, names = highs_relaxation(m.problem, SolverOptions(threads=1))
+        position = {name: j for j, name in enumerate(names)}
+        self.eta = position["eta"]
+        counts = m.counts.set_index(["region_code", "kind", "year"])["var"]
+        self.years = inputs.years
+        self.count_col = np.array([[position[counts[(code, kind, year)].name] if (code, kind, year) in counts.index
+                                    else -1 for year in self.years]
+                                   for code, kind in zip(rc.group_region, rc.group_kind, strict=True)],
+                                  dtype=np.int64).reshape(rc.n_groups, len(self.years))
+        self.n_cols = len(names)
+        self.rc, self.blocks = rc, 0
+
+    def add_block(self, constant: float, cuts: list[list[tuple[int, float, float]]]) -> None:
+        """One price vector's block: ``constant`` = K + sum_t C_t (persons), ``cuts[t]`` its tangents."""
+        keys = sorted({(t, g) for t, found in enumerate(cuts) for g, _, _ in found})
+        column = {key: self.n_cols + j for j, key in enumerate(keys)}
+        inf = 1e30
+        self.highs.addVars(len(keys), np.full(len(keys), -inf), np.full(len(keys), inf))
+        self.n_cols += len(keys)
+        starts, index, value, upper = [], [], [], []
+        for t, found in enumerate(cuts):
+            for g, intercept, slope in found:
+                starts.append(len(index))
+                count = self.count_col[g, t]
+                if count < 0:  # a regency outside the scenario: its outlets are the existing ones
+                    index.append(column[(t, g)])
+                    value.append(1.0)
+                    upper.append((intercept + slope * float(self.rc.existing[g])) / UNIT)
+                else:
+                    index += [column[(t, g)], int(count)]
+                    value += [1.0, -slope / UNIT]
+                    upper.append(intercept / UNIT)
+        starts.append(len(index))
+        index += [self.eta] + [column[key] for key in keys]
+        value += [1.0] + [-1.0] * len(keys)
+        upper.append(constant / UNIT)
+        upper = np.asarray(upper) * (1 + 1e-9) + 1e-9  # rounding only ever loosens the bound
+        self.highs.addRows(len(upper), np.full(len(upper), -inf), upper, len(index), np.asarray(starts, np.int32),
+                           np.asarray(index, np.int32), np.asarray(value, float))
+        self.blocks += 1
+
+    def solve(self, time_limit: float) -> tuple[float | None, np.ndarray | None]:
+        """The LP optimum (persons; None unless proven optimal) and the free counts chosen (fractional)."""
+        import highspy
+
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + float(time_limit))  # HiGHS's clock adds up
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, None
+        values = np.asarray(self.highs.getSolution().col_value)
+        free = np.where(self.count_col >= 0, values[np.maximum(self.count_col, 0)], 0.0) - self.rc.existing[:, None]
+        return float(self.highs.getInfo().objective_function_value) * UNIT, free
+
+
+def free_counts(rc: ReducedCover, years: tuple[int, ...], chosen: dict) -> np.ndarray:
+    """(n_groups, n_years) free counts from (region_code, year) -> (gerai, kanal) open."""
+    kind_index = {k: i for i, k in enumerate(KINDS)}
+    out = np.zeros((rc.n_groups, len(years)), dtype=np.int64)
+    for g, (code, kind) in enumerate(zip(rc.group_region, rc.group_kind, strict=True)):
+        for t, year in enumerate(years):
+            out[g, t] = chosen.get((code, year), (0, 0))[kind_index[kind]] - rc.existing[g]
+    return out
+
+
+def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: dict, time_limit: float = 300.0,
+             log=None, reduced: ReducedCover | None = None) -> BoundResult:
+    """The bound of the module docstring, its rounds repeated until ``time_limit`` seconds have passed.
+
+    Parameters
+    ----------
+    data : NationalData
+    tree : scipy.spatial.cKDTree
+        ``data.tree()``.
+    placed : pandas.DataFrame
+        The two-step plan's outlets (``region_code``, ``lon``, ``lat``, ``kind``, ``year``; existing before
+        the first year): the existing ones are reduced out, the others are columns too (so the bound
+        holds for that plan whatever the candidate table).
+    chosen : dict
+        (region_code, year) -> (gerai, kanal) open in the two-step plan: the first LP's counts.
+    time_limit : float
+        Seconds.
+    log : callable, optional
+    reduced : ReducedCover, optional
+        ``reduced_cover(data, tree, placed)`` when the caller has it already.
+
+    Returns
+    -------
+    BoundResult
+    """
+    began = time.perf_counter()
+    rc = reduced if reduced is not None else reduced_cover(data, tree, placed)
+    lp = CoveringLP(rc)
+    model = CutModel(data.inputs, rc)
+    if log:
+        log(f"LP bound: {rc.matrix.shape[0]:,} merged rows x {rc.matrix.shape[1]:,} sites left after the "
+            f"reductions ({rc.matrix.nnz:,} non-zeros; existing outlets reach {rc.constant.sum():,.0f}) "
+            f"({time.perf_counter() - began:.0f} s)")
+    free = free_counts(rc, data.years, chosen)
+    center = free.copy()
+    best, history, rounds, counts = float(rc.weights.sum() + rc.constant.sum()), [], 0, dict(chosen)
+    history.append((time.perf_counter() - began, best))
+    while time.perf_counter() - began < 0.85 * time_limit:
+        rounds += 1
+        constant, cuts, lp_began = float(rc.constant.sum()), [], time.perf_counter()
+        for t in reversed(range(len(data.years))):
+            left = max(time_limit - (time.perf_counter() - began), 1.0)
+            prices = lp.prices(t, free[:, t], time_limit=left)
+            constant += float(np.maximum(rc.weights[:, t] - prices, 0.0).sum())
+            cuts.insert(0, tangents(rc, prices, free[:, t]))
+        model.add_block(constant, cuts)
+        lp_seconds, count_began = time.perf_counter() - lp_began, time.perf_counter()
+        left = max(time_limit - (time.perf_counter() - began), 5.0)
+        bound, found = model.solve(min(left, COUNT_SECONDS))
+        if bound is not None and bound < best:
+            best = bound
+        history.append((time.perf_counter() - began, best))
+        if log:
+            log(f"LP bound round {rounds}: {best:,.0f} (this round {bound or float('nan'):,.0f}, {model.blocks} "
+                f"price blocks; LPs {lp_seconds:.0f} s, count model {time.perf_counter() - count_began:.0f} s; "
+                f"{time.perf_counter() - began:.0f} s)")
+        if found is None:
+            break
+        proposal = CENTER * center + (1 - CENTER) * found
+        if np.allclose(proposal, free):
+            break
+        free = proposal
+    return BoundResult(bound=best, count_objective=None, rounds=rounds, pairs=model.blocks,
+                       seconds=time.perf_counter() - began, history=history, counts=counts)
