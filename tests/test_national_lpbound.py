@@ -9,7 +9,7 @@ import pytest
 
 from planner.national.bound import national_bound
 from planner.national.exact import build_site_mip, solve_site_mip
-from planner.national.lpbound import lp_bound, reduced_cover, tangents
+from planner.national.lpbound import lp_bound, reduced_cover, tangents, whole_lp_bound
 from planner.national.value import plan_value
 from planner.solve import SolverOptions
 from tests.test_national_bound import small_instance
@@ -70,3 +70,22 @@ def test_tangents_lie_above_the_top_n_values_at_every_count():
         for n, best in enumerate(top):
             assert min(a + b * n for a, b in planes) >= best * (1 - 1e-9) - 1e-9
         assert min(a + b * 1 for a, b in planes) == pytest.approx(top[1])  # tight at its count
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_whole_lp_lies_between_the_exact_optimum_and_the_cutting_planes(seed):
+    changes = {"gerai.existing_total": 1, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
+                                            if seed % 2 else {})}
+    data = small_instance(seed, **changes)
+    tree = data.tree()
+    existing = existing_at_first_site(data)
+    optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"]),
+                                               existing=existing), SolverOptions(gap=0.0))
+    start = national_bound(data, tree, extra=existing, time_limit=30)
+    _, placed = naive_plan(data, start.counts)
+    placed = pd.concat([existing, placed], ignore_index=True)
+    rc = reduced_cover(data, tree, placed)
+    whole = whole_lp_bound(data.inputs, rc, time_limit=60)
+    planes = lp_bound(data, tree, placed, start.counts, time_limit=10).bound
+    assert whole is not None
+    assert optimum.objective * (1 - 1e-9) <= whole <= planes * (1 + 1e-6)
