@@ -30,6 +30,7 @@ towards the LP relaxation's optimum over counts (a cutting-plane / Benders schem
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ WHOLE_MAX_NONZEROS = 6_000_000
 #: Fewest seconds of bound worth starting the whole LP for.
 MIN_WHOLE_SECONDS = 120.0
 #: Share of the bound's time the cutting planes get before the whole LP (when it is solved).
-PLANES_SHARE = 0.1
+PLANES_SHARE = 0.05
 #: Next prices at this mix of the two-step plan's counts and the count model's (stabilised cutting planes).
 CENTER = 0.5
 
@@ -280,8 +281,8 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     y[s,t-1] <= y[s,t], and every scenario rule on N. Every plan is feasible in it (with the existing outlets
     reduced out), so K + its optimum bounds the site-level optimum; it is the limit the cutting planes of
     :func:`lp_bound` approach, reached in one solve when the model is small (the embedded default: 3.3 M
-    non-zeros, 394 s with 2 threads on a busy machine). HiGHS's optimal objective carries its feasibility
-    tolerances (1e-7), so the value returned is raised by a relative 1e-6.
+    non-zeros, 394 s with 2 threads on a busy machine; it uses every core the machine has). HiGHS's optimal
+    objective carries its feasibility tolerances (1e-7), so the value returned is raised by a relative 1e-6.
     """
     import highspy
 
@@ -290,7 +291,7 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     for name in m.registry.get("service_capacity", {}).values():
         del m.problem.constraints[name]
     m.problem.setObjective(affine([]))
-    highs, names = highs_relaxation(m.problem, SolverOptions())
+    highs, names = highs_relaxation(m.problem, SolverOptions(threads=os.cpu_count() or 1))
     highs.setOptionValue("solver", "ipm")
     position = {name: j for j, name in enumerate(names)}
     counts = m.counts.set_index(["region_code", "kind", "year"])["var"]
