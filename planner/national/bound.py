@@ -248,6 +248,8 @@ class BoundResult:
         (seconds since start, bound) after each round.
     counts : dict
         (region_code, year) -> (gerai, kanal) open in the last count model's plan.
+    note : str
+        Which step produced the bound, when a method has several (empty otherwise).
     """
 
     bound: float
@@ -257,6 +259,7 @@ class BoundResult:
     seconds: float
     history: list
     counts: dict
+    note: str = ""
 
 
 def _count_range(inputs: PlanInputs) -> dict[str, dict[str, tuple[int, int]]]:

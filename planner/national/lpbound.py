@@ -418,14 +418,15 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
         if np.allclose(proposal, free):
             break
         free = proposal
-    left = time_limit - (time.perf_counter() - began)
+    left, note = time_limit - (time.perf_counter() - began), f"{model.blocks} cutting-plane rounds"
     if whole and left > 1.0:
         found = whole_lp_bound(data.inputs, rc, left)
+        note += "; the whole model's LP " + ("not solved in time" if found is None else "solved")
         if found is not None and found < best:
-            best = found
+            best, note = found, note + " (the bound)"
         history.append((time.perf_counter() - began, best))
         if log:
             log(f"LP bound, the whole model's LP: {'not solved in time' if found is None else f'{found:,.0f}'} "
                 f"({time.perf_counter() - began:.0f} s)")
     return BoundResult(bound=best, count_objective=None, rounds=rounds, pairs=model.blocks,
-                       seconds=time.perf_counter() - began, history=history, counts=counts)
+                       seconds=time.perf_counter() - began, history=history, counts=counts, note=note)

@@ -109,7 +109,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
 
         bound = lp_bound(data, tree, placed, plan_counts(counts), time_limit=max(0.7 * time_limit - offset, 1.0),
                          log=log, reduced=reduced)
-        method = LP_METHOD
+        method = f"{LP_METHOD} ({bound.note})"
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round finished in time: everyone some candidate site can reach)"
     elif bound_method == "national":
