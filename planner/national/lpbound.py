@@ -254,7 +254,8 @@ class CutModel:
         index += [self.eta] + [column[key] for key in keys]
         value += [1.0] + [-1.0] * len(keys)
         upper.append(constant / UNIT)
-        upper = np.asarray(upper) * (1 + 1e-9) + 1e-9  # rounding only ever loosens the bound
+        upper = np.asarray(upper)
+        upper = upper + 1e-9 * np.abs(upper) + 1e-9  # rounding only ever loosens the bound (negative ones too)
         self.highs.addRows(len(upper), np.full(len(upper), -inf), upper, len(index), np.asarray(starts, np.int32),
                            np.asarray(index, np.int32), np.asarray(value, float))
         self.blocks += 1
