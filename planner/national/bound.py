@@ -45,7 +45,7 @@ from planner.national.model import NationalData, chord, unit_vectors
 from planner.pulp_compat import affine
 from planner.scenario import KINDS
 from planner.siting.reduce import merge_rows, undominated_columns
-from planner.solve import SolverOptions, new_highs, run_highs, solve
+from planner.solve import SolverOptions, solve
 
 #: Objective unit of the count model: reach variables in millions of persons (well scaled rows).
 UNIT = 1e6
@@ -103,29 +103,15 @@ def _region_matrix(tree: cKDTree, sites: pd.DataFrame, radius: dict) -> tuple[np
 def lp_value(lp: RegionLP, n_gerai: int, n_kanal: int) -> float:
     """The covering LP's optimum at one count pair by HiGHS (a reference for tests; the bound itself never
     needs it). Requires highspy."""
-    import highspy
+    from planner.national.lpbound import CoveringLP, ReducedCover
 
     n_rows, n_sites = lp.matrix.shape
     if not n_rows:
         return 0.0
-    linking = sp.hstack([-lp.matrix, sp.identity(n_rows, format="csr")])
-    kinds = np.zeros((2, n_sites + n_rows))
-    kinds[0, :lp.n_gerai], kinds[1, lp.n_gerai:n_sites] = 1.0, 1.0
-    columns = sp.csc_matrix(sp.vstack([linking, sp.csr_matrix(kinds)]))
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = n_sites + n_rows, n_rows + 2
-    model.col_cost_ = np.concatenate([np.zeros(n_sites), lp.weights]).astype(float)
-    model.col_lower_, model.col_upper_ = np.zeros(n_sites + n_rows), np.ones(n_sites + n_rows)
-    model.row_lower_ = np.full(n_rows + 2, -highspy.kHighsInf)
-    model.row_upper_ = np.concatenate([np.zeros(n_rows), [float(n_gerai), float(n_kanal)]])
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_, model.a_matrix_.index_ = columns.indptr, columns.indices
-    model.a_matrix_.value_ = columns.data
-    model.sense_ = highspy.ObjSense.kMaximize
-    highs = new_highs(SolverOptions(threads=1))
-    highs.passModel(model)
-    run_highs(highs)
-    return float(highs.getInfo().objective_function_value)
+    group = (np.arange(n_sites) >= lp.n_gerai).astype(np.int64)
+    cover = ReducedCover(weights=lp.weights[:, None], matrix=lp.matrix, group=group, group_region=np.array(["", ""]),
+                         group_kind=np.array(KINDS), existing=np.zeros(2, np.int64), constant=np.zeros(1))
+    return CoveringLP(cover).solve(0, np.array([n_gerai, n_kanal]))[0]
 
 
 def _undominated(matrix: sp.csr_matrix, n_gerai: int) -> np.ndarray:
@@ -284,17 +270,27 @@ def _plane_rows(data: NationalData, factors: dict, planes: dict[str, list]) -> p
     return pd.DataFrame(rows, columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
 
 
+def rules_model(inputs: PlanInputs, planes: pd.DataFrame | None = None):
+    """The allocation model's counts under every scenario rule, with reach rows only for ``planes`` (none by
+    default) and without the optional service capacity, which every site-level bound leaves out (dropping a
+    constraint keeps a bound valid)."""
+    if planes is None:
+        planes = pd.DataFrame(columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
+    m = build_model(inputs, planes=planes)
+    for name in m.registry.get("service_capacity", {}).values():
+        del m.problem.constraints[name]
+    return m
+
+
 def count_model(data: NationalData, table: pd.DataFrame, options: SolverOptions, national_cap: bool = True):
     """Solve the count model with reach (r, t) <= min over its planes (millions of persons); returns the
     solver outcome and the counts chosen, (region_code, year) -> (gerai, kanal). ``national_cap`` adds the
     rows 'all regencies together reach at most everyone' (valid only when reach is people)."""
     workers = data.inputs.workers.assign(workers_informal=UNIT)
     inputs = dataclasses.replace(data.inputs, workers=workers)
-    m = build_model(inputs, planes=table)
+    m = rules_model(inputs, table)
     for variable in m.reached["var"]:
         variable.upBound = None
-    for name in m.registry.get("service_capacity", {}).values():
-        del m.problem.constraints[name]
     for t, year in enumerate(data.years if national_cap else ()):  # at most everyone (step 3, attributed)
         rows = m.reached[m.reached["year"] == year]["var"]
         total = float(data.weights(t).sum()) / UNIT * (1.0 + 1e-9)

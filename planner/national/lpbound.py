@@ -41,8 +41,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from planner.inputs import PlanInputs
-from planner.model.build import build_model
-from planner.national.bound import UNIT, BoundResult
+from planner.national.bound import UNIT, BoundResult, rules_model
 from planner.national.lagrange import national_cover
 from planner.national.model import NationalData, cover
 from planner.pulp_compat import affine
@@ -160,9 +159,10 @@ class CoveringLP:
         self.highs.passModel(lp)
         self.rc, self.n_rows, self.n_cols = rc, n_rows, n_cols
 
-    def prices(self, year_index: int, free: np.ndarray, time_limit: float | None = None) -> np.ndarray:
-        """Cover-row duals (persons, clipped to [0, W]) of the LP of one year at free counts per group; any
-        prices are valid, so a time-limited solve still gives usable (looser) ones."""
+    def solve(self, year_index: int, free: np.ndarray, time_limit: float | None = None) -> tuple[float, np.ndarray]:
+        """The LP of one year at free counts per group: HiGHS's objective (persons; the optimum when it is
+        solved) and the cover-row duals (persons, clipped to [0, W]); any prices are valid, so a time-limited
+        solve still gives usable (looser) ones."""
         weights = self.rc.weights[:, year_index].astype(float)
         h = self.highs
         h.changeColsCost(self.n_rows, np.arange(self.n_cols, self.n_cols + self.n_rows, dtype=np.int32), weights)
@@ -171,7 +171,7 @@ class CoveringLP:
         h.setOptionValue("time_limit", h.getRunTime() + float(time_limit) if time_limit else float("inf"))
         h.run()
         duals = np.asarray(h.getSolution().row_dual[:self.n_rows])
-        return np.clip(np.abs(duals), 0.0, weights)
+        return float(h.getInfo().objective_function_value), np.clip(np.abs(duals), 0.0, weights)
 
 
 def tangents(rc: ReducedCover, prices: np.ndarray, free: np.ndarray) -> list[tuple[int, float, float]]:
@@ -205,6 +205,29 @@ def tangents(rc: ReducedCover, prices: np.ndarray, free: np.ndarray) -> list[tup
     return out
 
 
+def rules_relaxation(inputs: PlanInputs, rc: ReducedCover, options: SolverOptions, objective: str | None = None
+                     ) -> tuple[object, np.ndarray, int, int]:
+    """The LP relaxation of the count model's rules (:func:`planner.national.bound.rules_model`) in HiGHS.
+
+    Returns
+    -------
+    (highspy.Highs, numpy.ndarray, int, int)
+        The LP (maximising the free column named ``objective`` when given); per group and year the column of
+        its count N[g,t] (-1 for a regency outside the scenario, whose outlets are its existing ones); the
+        number of columns; the objective's column (-1 without one).
+    """
+    m = rules_model(inputs)
+    m.problem.setObjective(affine([] if objective is None else [(pulp.LpVariable(objective), 1.0)]))
+    highs, names = highs_relaxation(m.problem, options)
+    position = {name: j for j, name in enumerate(names)}
+    counts = m.counts.set_index(["region_code", "kind", "year"])["var"]
+    count_col = np.array([[position[counts[(code, kind, year)].name] if (code, kind, year) in counts.index else -1
+                           for year in inputs.years]
+                          for code, kind in zip(rc.group_region, rc.group_kind, strict=True)],
+                         dtype=np.int64).reshape(rc.n_groups, len(inputs.years))
+    return highs, count_col, len(names), position.get(objective, -1)
+
+
 class CutModel:
     """The LP relaxation of the count model (every scenario rule) with blocks of price cuts, in HiGHS: maximise
     eta with, for each block j, eta <= K + sum_t C_t(rho^j) + sum_{g,t} u^j_{g,t} and u^j under its tangents
@@ -212,22 +235,8 @@ class CutModel:
     added as rows and columns and the LP re-solved warm."""
 
     def __init__(self, inputs: PlanInputs, rc: ReducedCover):
-        empty = pd.DataFrame(columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
-        m = build_model(inputs, planes=empty)
-        for name in m.registry.get("service_capacity", {}).values():
-            del m.problem.constraints[name]
-        eta = pulp.LpVariable("eta")
-        m.problem.setObjective(affine([(eta, 1.0)]))
-        self.highs, names = highs_relaxation(m.problem, SolverOptions(threads=1))
-        position = {name: j for j, name in enumerate(names)}
-        self.eta = position["eta"]
-        counts = m.counts.set_index(["region_code", "kind", "year"])["var"]
-        self.years = inputs.years
-        self.count_col = np.array([[position[counts[(code, kind, year)].name] if (code, kind, year) in counts.index
-                                    else -1 for year in self.years]
-                                   for code, kind in zip(rc.group_region, rc.group_kind, strict=True)],
-                                  dtype=np.int64).reshape(rc.n_groups, len(self.years))
-        self.n_cols = len(names)
+        self.highs, self.count_col, self.n_cols, self.eta = rules_relaxation(inputs, rc, SolverOptions(threads=1),
+                                                                             "eta")
         self.rc, self.blocks = rc, 0
 
     def add_block(self, constant: float, cuts: list[list[tuple[int, float, float]]]) -> None:
@@ -287,17 +296,10 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     """
     import highspy
 
-    empty = pd.DataFrame(columns=["region_code", "year", "plane", "intercept", "slope_gerai", "slope_kanal"])
-    m = build_model(inputs, planes=empty)
-    for name in m.registry.get("service_capacity", {}).values():
-        del m.problem.constraints[name]
-    m.problem.setObjective(affine([]))
-    highs, names = highs_relaxation(m.problem, SolverOptions(threads=os.cpu_count() or 1))
+    highs, count_col, base, _ = rules_relaxation(inputs, rc, SolverOptions(threads=os.cpu_count() or 1))
     highs.setOptionValue("solver", "ipm")
-    position = {name: j for j, name in enumerate(names)}
-    counts = m.counts.set_index(["region_code", "kind", "year"])["var"]
     n_rows, n_sites = rc.matrix.shape
-    n_years, base = len(inputs.years), len(names)
+    n_years = len(inputs.years)
     y0, z0 = base, base + n_sites * n_years  # y[s,t] at y0 + t n_sites + s; z[i,t] at z0 + t n_rows + i
     inf = 1e30
     cost = np.concatenate([np.zeros(n_sites * n_years), (rc.weights.T.ravel() / UNIT)])
@@ -314,17 +316,13 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
         blocks.append(z + y)
         upper.append(np.zeros(n_rows))
     group_cols = sp.csr_matrix((np.ones(n_sites), (rc.group, np.arange(n_sites))), shape=(rc.n_groups, n_sites))
-    for t, year in enumerate(inputs.years):  # sum y - N <= -E
-        link = sp.csr_matrix((group_cols.data, group_cols.indices + y0 + t * n_sites, group_cols.indptr),
-                             shape=(rc.n_groups, z0 + n_rows * n_years)).tolil()
-        rhs = -rc.existing.astype(float)
-        for g, (code, kind) in enumerate(zip(rc.group_region, rc.group_kind, strict=True)):
-            if (code, kind, year) in counts.index:
-                link[g, position[counts[(code, kind, year)].name]] = -1.0
-            else:
-                rhs[g] = 0.0
-        blocks.append(link.tocsr())
-        upper.append(rhs)
+    for t in range(n_years):  # sum y - N <= -E (regencies outside the scenario: sum y <= 0)
+        shape = (rc.n_groups, z0 + n_rows * n_years)
+        inside = np.flatnonzero(count_col[:, t] >= 0)
+        blocks.append(sp.csr_matrix((group_cols.data, group_cols.indices + y0 + t * n_sites, group_cols.indptr),
+                                    shape=shape)
+                      + sp.csr_matrix((-np.ones(len(inside)), (inside, count_col[inside, t])), shape=shape))
+        upper.append(np.where(count_col[:, t] >= 0, -rc.existing.astype(float), 0.0))
     for t in range(1, n_years):  # once open, stays open
         sites = np.arange(n_sites)
         step = sp.csr_matrix((np.r_[np.ones(n_sites), -np.ones(n_sites)],
@@ -399,7 +397,7 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
         constant, cuts, lp_began = float(rc.constant.sum()), [], time.perf_counter()
         for t in reversed(range(len(data.years))):
             left = max(time_limit - (time.perf_counter() - began), 1.0)
-            prices = lp.prices(t, free[:, t], time_limit=left)
+            _, prices = lp.solve(t, free[:, t], time_limit=left)
             constant += float(np.maximum(rc.weights[:, t] - prices, 0.0).sum())
             cuts.insert(0, tangents(rc, prices, free[:, t]))
         model.add_block(constant, cuts)
