@@ -10,7 +10,7 @@ from planner.national.exact import build_site_mip, solve_site_mip
 from planner.national.improve import improve_plan
 from planner.national.value import plan_value
 from planner.solve import SolverOptions
-from tests.test_national_bound import small_instance
+from tests.test_national_bound import varied_instance
 
 
 def naive_plan(data, counts: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -35,8 +35,7 @@ def search_small_instance(seed: int) -> dict:
     """Small instance ``seed`` (odd seeds: at-most target, tighter budgets) solved three ways: the full
     site-level MIP's optimum, the national bound, and the window search from a naive placement (also used by
     ``benchmarks/national_sites.py --synthetic``)."""
-    data = small_instance(seed, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
-                                   if seed % 2 else {}))
+    data = varied_instance(seed)
     tree = data.tree()
     optimum, _ = solve_site_mip(build_site_mip(data, tree, set(data.inputs.regions["region_code"])),
                                 SolverOptions(gap=0.0))

@@ -12,7 +12,7 @@ from planner.national.exact import build_site_mip, solve_site_mip
 from planner.national.lpbound import lp_bound, reduced_cover, tangents, whole_lp_bound
 from planner.national.value import plan_value
 from planner.solve import SolverOptions
-from tests.test_national_bound import small_instance
+from tests.test_national_bound import small_instance, varied_instance
 from tests.test_national_improve import naive_plan
 
 
@@ -27,9 +27,7 @@ def existing_at_first_site(data) -> pd.DataFrame:
 def solved_instance(seed: int) -> tuple:
     """Small instance ``seed`` with one existing gerai (odd seeds: at-most target, tighter budgets): data,
     tree, its full MIP optimum, the count pairs of a first bound, and a naive placement of them."""
-    changes = {"gerai.existing_total": 1, **({"gerai.target_mode": "at_most", "budget_idr": [1.5e9, 2.6e9]}
-                                            if seed % 2 else {})}
-    data = small_instance(seed, **changes)
+    data = varied_instance(seed, **{"gerai.existing_total": 1})
     tree = data.tree()
     existing = existing_at_first_site(data)
     mip = build_site_mip(data, tree, set(data.inputs.regions["region_code"]), existing=existing)
