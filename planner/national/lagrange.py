@@ -233,7 +233,8 @@ def _descend(nc: NationalCover, multipliers: np.ndarray, open_counts: np.ndarray
 
 
 def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: dict, target: float,
-                     time_limit: float = 300.0, steps: int = 8, log=None) -> BoundResult:
+                     time_limit: float = 300.0, steps: int = 8, log=None, cover: NationalCover | None = None
+                     ) -> BoundResult:
     """The national Lagrangian bound (module docstring), improved until ``time_limit`` seconds have passed.
 
     Parameters
@@ -253,6 +254,8 @@ def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, ch
     steps : int
         Subgradient steps between count-model solves.
     log : callable, optional
+    cover : NationalCover, optional
+        ``national_cover(data, tree, placed)`` when the caller has it already.
 
     Returns
     -------
@@ -262,7 +265,7 @@ def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, ch
     from planner.national.bound import _count_range
 
     began = time.perf_counter()
-    nc = national_cover(data, tree, placed)
+    nc = cover if cover is not None else national_cover(data, tree, placed)
     multipliers = _start_prices(nc, data, tree, placed)
     ranges, pairs = _count_range(data.inputs), {}
     _pairs_near(ranges, chosen, pairs)

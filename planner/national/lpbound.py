@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 
 from planner.inputs import PlanInputs
 from planner.national.bound import UNIT, BoundResult, rules_model
-from planner.national.lagrange import national_cover
+from planner.national.lagrange import NationalCover, national_cover
 from planner.national.model import NationalData, cover
 from planner.pulp_compat import affine
 from planner.scenario import KINDS
@@ -99,9 +99,11 @@ class ReducedCover:
         return len(self.group_region)
 
 
-def reduced_cover(data: NationalData, tree: cKDTree, placed: pd.DataFrame) -> ReducedCover:
-    """The reductions of the module docstring, from the national cover with ``placed`` outlets as columns."""
-    nc = national_cover(data, tree, placed)
+def reduced_cover(data: NationalData, tree: cKDTree, placed: pd.DataFrame, nc: NationalCover | None = None
+                  ) -> ReducedCover:
+    """The reductions of the module docstring, from the national cover with ``placed`` outlets as columns
+    (``nc``: ``national_cover(data, tree, placed)`` when the caller has it already)."""
+    nc = nc if nc is not None else national_cover(data, tree, placed)
     full = nc.weights * nc.year_weight[None, :]
     existing = placed[placed["year"] < data.years[0]]
     reached = np.zeros(nc.matrix.shape[0], dtype=bool)

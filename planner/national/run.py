@@ -90,16 +90,20 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         log(f"two-step plan at site level: {value.objective:,.0f}")
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
-    offset, reduced = time.perf_counter() - began, None
+    offset, reduced, whole_cover = time.perf_counter() - began, None, None
     if bound_method == "auto":
+        from planner.national.lagrange import national_cover
         from planner.national.lpbound import reduced_cover
 
-        reduced = reduced_cover(data, tree, placed)
+        whole_cover = national_cover(data, tree, placed)  # built once, whichever method it chooses
+        reduced = reduced_cover(data, tree, placed, whole_cover)
         bound_method = "lp" if reduced.matrix.nnz <= LP_MAX_NONZEROS else "national"
         if log:
             log(f"covering LP after the reductions: {reduced.matrix.nnz:,} non-zeros -> bound method "
                 f"'{bound_method}'")
-        if bound_method != "lp":
+        if bound_method == "lp":
+            whole_cover = None  # the reduced cover is all the LP bound needs
+        else:
             reduced = None
         offset = time.perf_counter() - began
     if bound_method == "lp":
@@ -116,7 +120,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lagrange import METHOD, lagrangian_bound, plan_counts
 
         bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
-                                 time_limit=0.7 * time_limit, log=log)
+                                 time_limit=0.7 * time_limit, log=log, cover=whole_cover)
         method = METHOD
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round beat its lambda = 0 point: everyone some candidate site can reach)"
