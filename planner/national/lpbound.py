@@ -16,9 +16,10 @@ rho[i,t] >= 0,
 C_t = sum_i max(0, W[i,t] - rho[i,t]), f_{g,t}(n) = the sum of the n largest site values v[s,t] = sum of the
 rho of the rows s covers (dropping 'once open stays open' and integrality only enlarges the choice).
 f_{g,t} is concave with slopes the sorted values, so for any n0 the tangent f(n0) + v_(n0) (n - n0) lies
-above it at every n. Hence for every price vector rho^j the site-level optimum is at most
+above it at every n. Since this holds for every year and every price vector rho^j on its own, the
+site-level optimum is at most
 
-    max over counts obeying every scenario rule of  min_j  [ K + sum_t C_t(rho^j) + sum_{g,t} u^j_{g,t} ],
+    max over counts obeying every scenario rule of  sum_t min_j [ K_t + C_t(rho^j) + sum_g u^j_{g,t} ],
     u^j_{g,t} <= every tangent of f^j_{g,t} in the model,
 
 and at most the optimum of that count model's LP relaxation (:class:`CutModel`), whatever the prices and the
@@ -61,6 +62,8 @@ WHOLE_MAX_NONZEROS = 6_000_000
 MIN_WHOLE_SECONDS = 120.0
 #: Share of the bound's time the cutting planes get before the whole LP (when it is solved).
 PLANES_SHARE = 0.05
+#: Subgradient steps (``prices="subgradient"``) before the first block, and before each later one.
+FIRST_STEPS, ROUND_STEPS = 150, 40
 #: Next prices at this mix of the two-step plan's counts and the count model's (stabilised cutting planes).
 CENTER = 0.5
 
@@ -83,6 +86,8 @@ class ReducedCover:
         Per group, existing outlets (open in every plan).
     constant : numpy.ndarray
         Per year, the weight the existing outlets reach (every plan reaches it).
+    points : numpy.ndarray, optional
+        Per merged row, one of its demand points (position in ``data.demand``).
     """
 
     weights: np.ndarray
@@ -92,6 +97,7 @@ class ReducedCover:
     group_kind: np.ndarray
     existing: np.ndarray
     constant: np.ndarray
+    points: np.ndarray | None = None
 
     @property
     def n_groups(self) -> int:
@@ -128,14 +134,14 @@ def reduced_cover(data: NationalData, tree: cKDTree, placed: pd.DataFrame, nc: N
     matrix = by_column[:, columns].tocsr()
     weights = full[~reached]
     alive = np.flatnonzero(np.diff(matrix.indptr))
-    matrix, weights = matrix[alive], weights[alive]
+    matrix, weights, points = matrix[alive], weights[alive], nc.points[~reached][alive]
     matrix.sort_indices()
     labels, representatives = row_labels(matrix)
     merged = np.stack([np.bincount(labels, weights=weights[:, t], minlength=len(representatives))
                        for t in range(weights.shape[1])], axis=1)
     return ReducedCover(weights=merged, matrix=matrix[representatives].astype(float).tocsr(),
                         group=nc.group[columns], group_region=nc.group_region, group_kind=nc.group_kind,
-                        existing=counts, constant=full[reached].sum(axis=0))
+                        existing=counts, constant=full[reached].sum(axis=0), points=points[representatives])
 
 
 class CoveringLP:
@@ -232,17 +238,25 @@ def rules_relaxation(inputs: PlanInputs, rc: ReducedCover, options: SolverOption
 
 class CutModel:
     """The LP relaxation of the count model (every scenario rule) with blocks of price cuts, in HiGHS: maximise
-    eta with, for each block j, eta <= K + sum_t C_t(rho^j) + sum_{g,t} u^j_{g,t} and u^j under its tangents
-    (units of UNIT persons). Its LP optimum bounds the count MILP's, so it is a valid bound too; blocks are
-    added as rows and columns and the LP re-solved warm."""
+    eta = sum_t theta_t with, for each block j and year t, theta_t <= K_t + C_t(rho^j) + sum_g u^j_{g,t} and
+    u^j under its tangents (units of UNIT persons). Each year's reach is below each block's bound of that year
+    on its own, so the years may take their smallest from different blocks (one cut per year and block, a
+    'multi-cut' scheme: never looser than one cut per block summed over the years). Its LP optimum bounds the
+    count MILP's, so it is a valid bound too; blocks are added as rows and columns and the LP re-solved warm."""
 
     def __init__(self, inputs: PlanInputs, rc: ReducedCover):
         self.highs, self.count_col, self.n_cols, self.eta = rules_relaxation(inputs, rc, SolverOptions(threads=1),
                                                                              "eta")
-        self.rc, self.blocks = rc, 0
+        self.rc, self.blocks, self.n_years = rc, 0, len(inputs.years)
+        inf = 1e30
+        self.theta = self.n_cols + np.arange(self.n_years)
+        self.highs.addVars(self.n_years, np.full(self.n_years, -inf), np.full(self.n_years, inf))
+        self.n_cols += self.n_years
+        self.highs.addRows(1, np.array([-inf]), np.array([0.0]), self.n_years + 1, np.array([0], np.int32),
+                           np.r_[self.eta, self.theta].astype(np.int32), np.r_[1.0, -np.ones(self.n_years)])
 
-    def add_block(self, constant: float, cuts: list[list[tuple[int, float, float]]]) -> None:
-        """One price vector's block: ``constant`` = K + sum_t C_t (persons), ``cuts[t]`` its tangents."""
+    def add_block(self, constants: np.ndarray, cuts: list[list[tuple[int, float, float]]]) -> None:
+        """One price vector's block: ``constants[t]`` = K_t + C_t (persons), ``cuts[t]`` its tangents."""
         keys = sorted({(t, g) for t, found in enumerate(cuts) for g, _, _ in found})
         column = {key: self.n_cols + j for j, key in enumerate(keys)}
         inf = 1e30
@@ -261,14 +275,16 @@ class CutModel:
                     index += [column[(t, g)], int(count)]
                     value += [1.0, -slope / UNIT]
                     upper.append(intercept / UNIT)
-        starts.append(len(index))
-        index += [self.eta] + [column[key] for key in keys]
-        value += [1.0] + [-1.0] * len(keys)
-        upper.append(constant / UNIT)
+        for t in range(self.n_years):
+            starts.append(len(index))
+            year_keys = [key for key in keys if key[0] == t]
+            index += [int(self.theta[t])] + [column[key] for key in year_keys]
+            value += [1.0] + [-1.0] * len(year_keys)
+            upper.append(float(constants[t]) / UNIT)
         upper = np.asarray(upper)
         upper = upper + 1e-9 * np.abs(upper) + 1e-9  # rounding only ever loosens the bound (negative ones too)
-        self.highs.addRows(len(upper), np.full(len(upper), -inf), upper, len(index), np.asarray(starts, np.int32),
-                           np.asarray(index, np.int32), np.asarray(value, float))
+        self.highs.addRows(len(upper), np.full(len(upper), -inf), upper, len(index),
+                           np.asarray(starts, np.int32), np.asarray(index, np.int32), np.asarray(value, float))
         self.blocks += 1
 
     def solve(self, time_limit: float) -> tuple[float | None, np.ndarray | None]:
@@ -356,7 +372,7 @@ def free_counts(rc: ReducedCover, years: tuple[int, ...], chosen: dict) -> np.nd
 
 
 def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: dict, time_limit: float = 300.0,
-             log=None, reduced: ReducedCover | None = None) -> BoundResult:
+             log=None, reduced: ReducedCover | None = None, prices: str = "lp") -> BoundResult:
     """The bound of the module docstring, its rounds repeated until ``time_limit`` seconds have passed.
 
     Parameters
@@ -375,6 +391,10 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
     log : callable, optional
     reduced : ReducedCover, optional
         ``reduced_cover(data, tree, placed)`` when the caller has it already.
+    prices : str
+        Where each round's prices come from: ``"lp"``, the covering LP's duals (HiGHS); ``"subgradient"``,
+        subgradient steps on each year's Lagrangian at the round's counts
+        (:mod:`planner.national.subgradient`; for data whose LP is too big; no whole LP either).
 
     Returns
     -------
@@ -382,7 +402,14 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
     """
     began = time.perf_counter()
     rc = reduced if reduced is not None else reduced_cover(data, tree, placed)
-    lp = CoveringLP(rc)
+    if prices not in ("lp", "subgradient"):
+        raise ValueError(f"prices {prices!r} is not known; use 'lp' or 'subgradient'.")
+    lp = CoveringLP(rc) if prices == "lp" else None
+    steps = None
+    if prices == "subgradient":
+        from planner.national.subgradient import SubgradientPrices, plan_start
+
+        steps = SubgradientPrices(rc, *plan_start(rc, data, tree, placed))
     model = CutModel(data.inputs, rc)
     if log:
         log(f"LP bound: {rc.matrix.shape[0]:,} merged rows x {rc.matrix.shape[1]:,} sites left after the "
@@ -392,17 +419,23 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
     center = free.copy()
     best, history, rounds, counts = float(rc.weights.sum() + rc.constant.sum()), [], 0, dict(chosen)
     history.append((time.perf_counter() - began, best))
-    whole = rc.matrix.nnz * len(data.years) <= WHOLE_MAX_NONZEROS and time_limit >= MIN_WHOLE_SECONDS
+    whole = lp is not None and rc.matrix.nnz * len(data.years) <= WHOLE_MAX_NONZEROS and time_limit >= MIN_WHOLE_SECONDS
     planes_until = PLANES_SHARE * time_limit if whole else 0.85 * time_limit
     while rounds == 0 or time.perf_counter() - began < planes_until:
         rounds += 1
-        constant, cuts, lp_began = float(rc.constant.sum()), [], time.perf_counter()
+        constants, cuts, lp_began = rc.constant.astype(float).copy(), [], time.perf_counter()
+        if steps is not None:
+            left = max(planes_until - (time.perf_counter() - began), 1.0)
+            steps.descend(free, FIRST_STEPS if rounds == 1 else ROUND_STEPS, left)
         for t in reversed(range(len(data.years))):
-            left = max(time_limit - (time.perf_counter() - began), 1.0)
-            _, prices = lp.solve(t, free[:, t], time_limit=left)
-            constant += float(np.maximum(rc.weights[:, t] - prices, 0.0).sum())
-            cuts.insert(0, tangents(rc, prices, free[:, t]))
-        model.add_block(constant, cuts)
+            if steps is None:
+                left = max(time_limit - (time.perf_counter() - began), 1.0)
+                _, year_prices = lp.solve(t, free[:, t], time_limit=left)
+            else:
+                year_prices = steps.prices[:, t]
+            constants[t] += float(np.maximum(rc.weights[:, t] - year_prices, 0.0).sum())
+            cuts.insert(0, tangents(rc, year_prices, free[:, t]))
+        model.add_block(constants, cuts)
         lp_seconds, count_began = time.perf_counter() - lp_began, time.perf_counter()
         left = max(time_limit - (time.perf_counter() - began), 5.0)
         bound, found = model.solve(min(left, COUNT_SECONDS))
@@ -410,8 +443,9 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
             best = bound
         history.append((time.perf_counter() - began, best))
         if log:
+            source = "LPs" if steps is None else f"{steps.steps} subgradient steps so far,"
             log(f"LP bound round {rounds}: {best:,.0f} (this round {bound or float('nan'):,.0f}, {model.blocks} "
-                f"price blocks; LPs {lp_seconds:.0f} s, count model {time.perf_counter() - count_began:.0f} s; "
+                f"price blocks; {source} {lp_seconds:.0f} s, count model {time.perf_counter() - count_began:.0f} s; "
                 f"{time.perf_counter() - began:.0f} s)")
         if found is None:
             break
@@ -420,6 +454,8 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
             break
         free = proposal
     left, note = time_limit - (time.perf_counter() - began), f"{model.blocks} cutting-plane rounds"
+    if steps is not None:
+        note += f", prices from {steps.steps} subgradient steps"
     if whole and left > 1.0:
         found = whole_lp_bound(data.inputs, rc, left)
         note += "; the whole model's LP " + ("not solved in time" if found is None else "solved")

@@ -19,6 +19,8 @@ DEFAULT_SECONDS = 600.0
 #: 0.64 M and its yearly LPs solve in 1-6 s warm; the official 1 km data has 25.6 M and one year's LP did
 #: not finish in 20 minutes on 2 cores.
 LP_MAX_NONZEROS = 5_000_000
+SUBGRADIENT_METHOD = ("cover-row prices by subgradient steps on each year's Lagrangian (cutting planes) "
+                      "+ count-model dual bound")
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         Receives (seconds into the phase, best bound, best value) whenever either changes.
     bound_method : str
         ``auto`` (default): ``lp`` when the reduced covering LP has at most ``LP_MAX_NONZEROS`` non-zeros,
-        else ``national``; ``lp``: cutting planes from the national covering LP's prices
-        (:func:`planner.national.lpbound.lp_bound`); ``national``: one price per merged demand point and year
+        else ``subgradient``; ``lp``: cutting planes from the national covering LP's prices
+        (:func:`planner.national.lpbound.lp_bound`); ``subgradient``: the same cutting planes with prices from
+        subgradient steps on each year's Lagrangian at the round's counts
+        (:mod:`planner.national.subgradient`); ``national``: one price per merged demand point and year
         by subgradient steps (:func:`planner.national.lagrange.lagrangian_bound`); ``regency``: the
         per-regency planes of :func:`planner.national.bound.national_bound` (looser: border people counted
         once per regency).
@@ -97,23 +101,20 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
 
         whole_cover = national_cover(data, tree, placed)  # built once, whichever method it chooses
         reduced = reduced_cover(data, tree, placed, whole_cover)
-        bound_method = "lp" if reduced.matrix.nnz <= LP_MAX_NONZEROS else "national"
+        bound_method = "lp" if reduced.matrix.nnz <= LP_MAX_NONZEROS else "subgradient"
+        whole_cover = None  # the reduced cover is all either bound needs
         if log:
             log(f"covering LP after the reductions: {reduced.matrix.nnz:,} non-zeros -> bound method "
                 f"'{bound_method}'")
-        if bound_method == "lp":
-            whole_cover = None  # the reduced cover is all the LP bound needs
-        else:
-            reduced = None
         offset = time.perf_counter() - began
-    if bound_method == "lp":
+    if bound_method in ("lp", "subgradient"):
         from planner.national.lagrange import plan_counts
         from planner.national.lpbound import METHOD as LP_METHOD
         from planner.national.lpbound import lp_bound
 
         bound = lp_bound(data, tree, placed, plan_counts(counts), time_limit=max(0.7 * time_limit - offset, 1.0),
-                         log=log, reduced=reduced)
-        method = f"{LP_METHOD} ({bound.note})"
+                         log=log, reduced=reduced, prices=bound_method)
+        method = f"{LP_METHOD if bound_method == 'lp' else SUBGRADIENT_METHOD} ({bound.note})"
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round finished in time: everyone some candidate site can reach)"
     elif bound_method == "national":
@@ -129,7 +130,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
                                log=log)
         method = "per-regency Lagrangian covering planes + count-model dual bound"
     else:
-        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'lp', 'national' or 'regency'.")
+        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'lp', 'subgradient', 'national' "
+                         "or 'regency'.")
     timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
     objective = value.objective
     if improve:
