@@ -55,6 +55,8 @@ COUNT_GAP = 1e-3
 START_SHARE = 0.5
 #: First Polyak step fraction (halved whenever a count-model round does not lower the bound).
 THETA = 0.5
+#: Rounds stop when the step fraction falls below this (further halving gains nothing measurable).
+SMALLEST_THETA = 1e-4
 METHOD = "national Lagrangian (one price per merged demand point and year) + count-model dual bound"
 
 
@@ -270,7 +272,7 @@ def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, ch
     ranges, pairs = _count_range(data.inputs), {}
     _pairs_near(ranges, chosen, pairs)
     best, history, rounds, counts, outcome = np.inf, [], 0, dict(chosen), None
-    theta, best_prices = THETA, multipliers
+    theta, best_prices, best_round = THETA, multipliers, np.inf
     best = float((nc.weights.sum(axis=0) * nc.year_weight).sum())  # lambda = 0: everyone reachable
     history.append((time.perf_counter() - began, best))
     if log:
@@ -284,9 +286,10 @@ def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, ch
                                      SolverOptions(time_limit=max(min(left, 120.0), 5.0), gap=COUNT_GAP, threads=1),
                                      national_cap=False)
         found_bound = np.inf if outcome.bound is None else constant + float(outcome.bound)
-        if found_bound < best:
-            best, best_prices = found_bound, multipliers
-        else:  # no progress: back to the best prices, shorter steps
+        best = min(best, found_bound)
+        if found_bound < best_round:
+            best_round, best_prices = found_bound, multipliers
+        else:  # no progress over the best round (not over lambda = 0: unreachable by steps): best prices, shorter steps
             multipliers, theta = best_prices, theta / 2
         history.append((time.perf_counter() - began, best))
         if log:
@@ -295,7 +298,7 @@ def lagrangian_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, ch
         if found:
             counts = found
             _pairs_near(ranges, found, pairs)
-        if time.perf_counter() - began > time_limit * 0.9:
+        if time.perf_counter() - began > time_limit * 0.9 or theta < SMALLEST_THETA:
             break
         multipliers = _descend(nc, multipliers, _group_counts(nc, data, counts), target, steps, theta)
     return BoundResult(bound=best, count_objective=None if outcome is None else outcome.objective, rounds=rounds,

@@ -394,7 +394,8 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
     prices : str
         Where each round's prices come from: ``"lp"``, the covering LP's duals (HiGHS); ``"subgradient"``,
         subgradient steps on each year's Lagrangian at the round's counts
-        (:mod:`planner.national.subgradient`; for data whose LP is too big; no whole LP either).
+        (:mod:`planner.national.subgradient`; quicker per round, and the only way for data whose LP is too
+        big). Either way the whole model's LP follows when it is small enough.
 
     Returns
     -------
@@ -419,7 +420,7 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
     center = free.copy()
     best, history, rounds, counts = float(rc.weights.sum() + rc.constant.sum()), [], 0, dict(chosen)
     history.append((time.perf_counter() - began, best))
-    whole = lp is not None and rc.matrix.nnz * len(data.years) <= WHOLE_MAX_NONZEROS and time_limit >= MIN_WHOLE_SECONDS
+    whole = rc.matrix.nnz * len(data.years) <= WHOLE_MAX_NONZEROS and time_limit >= MIN_WHOLE_SECONDS
     planes_until = PLANES_SHARE * time_limit if whole else 0.85 * time_limit
     while rounds == 0 or time.perf_counter() - began < planes_until:
         rounds += 1

@@ -15,10 +15,6 @@ from planner.solve import relative_gap
 
 #: Default seconds for the whole site-level phase.
 DEFAULT_SECONDS = 600.0
-#: Largest reduced covering LP (non-zeros) the ``auto`` method prices by the LP: the embedded default has
-#: 0.64 M and its yearly LPs solve in 1-6 s warm; the official 1 km data has 25.6 M and one year's LP did
-#: not finish in 20 minutes on 2 cores.
-LP_MAX_NONZEROS = 5_000_000
 SUBGRADIENT_METHOD = ("cover-row prices by subgradient steps on each year's Lagrangian (cutting planes) "
                       "+ count-model dual bound")
 
@@ -73,12 +69,13 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline : list, optional
         Receives (seconds into the phase, best bound, best value) whenever either changes.
     bound_method : str
-        ``auto`` (default): ``lp`` when the reduced covering LP has at most ``LP_MAX_NONZEROS`` non-zeros,
-        else ``subgradient``; ``lp``: cutting planes from the national covering LP's prices
-        (:func:`planner.national.lpbound.lp_bound`); ``subgradient``: the same cutting planes with prices from
-        subgradient steps on each year's Lagrangian at the round's counts
-        (:mod:`planner.national.subgradient`); ``national``: one price per merged demand point and year
-        by subgradient steps (:func:`planner.national.lagrange.lagrangian_bound`); ``regency``: the
+        ``auto`` (default) = ``subgradient``: cutting planes (:func:`planner.national.lpbound.lp_bound`)
+        with prices from subgradient steps on each year's Lagrangian at the round's counts
+        (:mod:`planner.national.subgradient`), then the whole model's LP when it is small enough (the
+        embedded default in a phase of 120 s or more); ``lp``: the same with the national covering LP's
+        prices (slower per round; its LP does not solve in time on the official 1 km data); ``national``:
+        one price per merged demand point and year by subgradient steps between count-model MILP solves
+        (:func:`planner.national.lagrange.lagrangian_bound`; superseded); ``regency``: the
         per-regency planes of :func:`planner.national.bound.national_bound` (looser: border people counted
         once per regency).
 
@@ -94,26 +91,15 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         log(f"two-step plan at site level: {value.objective:,.0f}")
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
-    offset, reduced, whole_cover = time.perf_counter() - began, None, None
-    if bound_method == "auto":
-        from planner.national.lagrange import national_cover
-        from planner.national.lpbound import reduced_cover
-
-        whole_cover = national_cover(data, tree, placed)  # built once, whichever method it chooses
-        reduced = reduced_cover(data, tree, placed, whole_cover)
-        bound_method = "lp" if reduced.matrix.nnz <= LP_MAX_NONZEROS else "subgradient"
-        whole_cover = None  # the reduced cover is all either bound needs
-        if log:
-            log(f"covering LP after the reductions: {reduced.matrix.nnz:,} non-zeros -> bound method "
-                f"'{bound_method}'")
-        offset = time.perf_counter() - began
+    offset = time.perf_counter() - began
+    bound_method = "subgradient" if bound_method == "auto" else bound_method
     if bound_method in ("lp", "subgradient"):
         from planner.national.lagrange import plan_counts
         from planner.national.lpbound import METHOD as LP_METHOD
         from planner.national.lpbound import lp_bound
 
         bound = lp_bound(data, tree, placed, plan_counts(counts), time_limit=max(0.7 * time_limit - offset, 1.0),
-                         log=log, reduced=reduced, prices=bound_method)
+                         log=log, prices=bound_method)
         method = f"{LP_METHOD if bound_method == 'lp' else SUBGRADIENT_METHOD} ({bound.note})"
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round finished in time: everyone some candidate site can reach)"
@@ -121,7 +107,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lagrange import METHOD, lagrangian_bound, plan_counts
 
         bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
-                                 time_limit=0.7 * time_limit, log=log, cover=whole_cover)
+                                 time_limit=0.7 * time_limit, log=log)
         method = METHOD
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round beat its lambda = 0 point: everyone some candidate site can reach)"
