@@ -60,10 +60,13 @@ COUNT_SECONDS = 60.0
 WHOLE_MAX_NONZEROS = 6_000_000
 #: Fewest seconds of bound worth starting the whole LP for.
 MIN_WHOLE_SECONDS = 120.0
-#: Share of the bound's time the cutting planes get before the whole LP (when it is solved).
-PLANES_SHARE = 0.05
+#: Share of the bound's time the cutting planes get before the whole LP (when it is solved): none beyond
+#: the first round (a bound within seconds), since the LP needs 380-420 s of a 450 s bound on the default.
+PLANES_SHARE = 0.0
 #: Subgradient steps (``prices="subgradient"``) before the first block, and before each later one.
 FIRST_STEPS, ROUND_STEPS = 150, 40
+#: Share of the bound's time the first round's steps may take at most.
+FIRST_SHARE = 0.06
 #: Next prices at this mix of the two-step plan's counts and the count model's (stabilised cutting planes).
 CENTER = 0.5
 
@@ -254,6 +257,9 @@ class CutModel:
         self.n_cols += self.n_years
         self.highs.addRows(1, np.array([-inf]), np.array([0.0]), self.n_years + 1, np.array([0], np.int32),
                            np.r_[self.eta, self.theta].astype(np.int32), np.r_[1.0, -np.ones(self.n_years)])
+        self.first_cut = self.highs.getNumRow()
+        # per cut row (from first_cut on): its tangent's u column (-1: a year's row), right-hand side, block
+        self.cut_column, self.cut_upper, self.cut_block = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
 
     def add_block(self, constants: np.ndarray, cuts: list[list[tuple[int, float, float]]]) -> None:
         """One price vector's block: ``constants[t]`` = K_t + C_t (persons), ``cuts[t]`` its tangents."""
@@ -262,10 +268,11 @@ class CutModel:
         inf = 1e30
         self.highs.addVars(len(keys), np.full(len(keys), -inf), np.full(len(keys), inf))
         self.n_cols += len(keys)
-        starts, index, value, upper = [], [], [], []
+        starts, index, value, upper, owner = [], [], [], [], []
         for t, found in enumerate(cuts):
             for g, intercept, slope in found:
                 starts.append(len(index))
+                owner.append(column[(t, g)])
                 count = self.count_col[g, t]
                 if count < 0:  # a regency outside the scenario: its outlets are the existing ones
                     index.append(column[(t, g)])
@@ -281,11 +288,37 @@ class CutModel:
             index += [int(self.theta[t])] + [column[key] for key in year_keys]
             value += [1.0] + [-1.0] * len(year_keys)
             upper.append(float(constants[t]) / UNIT)
+            owner.append(-1)
         upper = np.asarray(upper)
         upper = upper + 1e-9 * np.abs(upper) + 1e-9  # rounding only ever loosens the bound (negative ones too)
         self.highs.addRows(len(upper), np.full(len(upper), -inf), upper, len(index),
                            np.asarray(starts, np.int32), np.asarray(index, np.int32), np.asarray(value, float))
+        self.cut_column = np.r_[self.cut_column, owner]
+        self.cut_upper = np.r_[self.cut_upper, upper]
+        self.cut_block = np.r_[self.cut_block, np.full(len(upper), self.blocks)]
         self.blocks += 1
+
+    def drop_slack_tangents(self) -> int:
+        """After an optimal solve: delete the tangent rows of earlier blocks that are slack, keeping each u
+        column's tightest tangent (so no u is unbounded). Fewer cuts only relax the LP, so its optimum stays a
+        valid bound (it may rise; the caller keeps the smallest); the LP stays small and quick to re-solve.
+        Returns the number of rows deleted."""
+        row_value = np.asarray(self.highs.getSolution().row_value)[self.first_cut:self.first_cut + len(self.cut_upper)]
+        slack = self.cut_upper - row_value
+        tangent = self.cut_column >= 0
+        order = np.lexsort((slack, self.cut_column))
+        first_of_column = np.r_[True, self.cut_column[order][1:] != self.cut_column[order][:-1]]
+        tightest = np.zeros(len(slack), dtype=bool)
+        tightest[order[first_of_column]] = True
+        slack_rows = slack > 1e-6 * (1.0 + np.abs(self.cut_upper))
+        drop = tangent & ~tightest & slack_rows & (self.cut_block < self.blocks - 1)
+        if drop.any():
+            rows = (self.first_cut + np.flatnonzero(drop)).astype(np.int32)
+            self.highs.deleteRows(len(rows), rows)
+            keep = ~drop
+            self.cut_column, self.cut_upper, self.cut_block = (self.cut_column[keep], self.cut_upper[keep],
+                                                               self.cut_block[keep])
+        return int(drop.sum())
 
     def solve(self, time_limit: float) -> tuple[float | None, np.ndarray | None]:
         """The LP optimum (persons; None unless proven optimal) and the free counts chosen (fractional)."""
@@ -427,6 +460,8 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
         constants, cuts, lp_began = rc.constant.astype(float).copy(), [], time.perf_counter()
         if steps is not None:
             left = max(planes_until - (time.perf_counter() - began), 1.0)
+            if rounds == 1:  # a first bound soon (the official data: 0.35 s a step)
+                left = min(left, max(FIRST_SHARE * time_limit, 1.0))
             steps.descend(free, FIRST_STEPS if rounds == 1 else ROUND_STEPS, left)
         for t in reversed(range(len(data.years))):
             if steps is None:
@@ -440,6 +475,8 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
         lp_seconds, count_began = time.perf_counter() - lp_began, time.perf_counter()
         left = max(time_limit - (time.perf_counter() - began), 5.0)
         bound, found = model.solve(min(left, COUNT_SECONDS))
+        if found is not None:
+            model.drop_slack_tangents()
         if bound is not None and bound < best:
             best = bound
         history.append((time.perf_counter() - began, best))

@@ -15,6 +15,9 @@ from planner.solve import relative_gap
 
 #: Default seconds for the whole site-level phase.
 DEFAULT_SECONDS = 600.0
+#: Share of the phase for the bound (the whole LP of the embedded default needs 380-420 s of a 600 s phase;
+#: the search's gains come mostly in its first minute).
+BOUND_SHARE = 0.75
 SUBGRADIENT_METHOD = ("cover-row prices by subgradient steps on each year's Lagrangian (cutting planes) "
                       "+ count-model dual bound")
 
@@ -61,7 +64,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     placed : pandas.DataFrame
         ``region_code``, ``site_id``, ``lon``, ``lat``, ``kind``, ``year`` (existing: before the first year).
     time_limit : float
-        Seconds for the phase: about 70 % for the bound, the rest for the search.
+        Seconds for the phase: ``BOUND_SHARE`` of it for the bound, the rest for the search.
     improve : bool
         Run the large-neighbourhood search (else the plan is only valued).
     log : callable, optional
@@ -98,8 +101,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lpbound import METHOD as LP_METHOD
         from planner.national.lpbound import lp_bound
 
-        bound = lp_bound(data, tree, placed, plan_counts(counts), time_limit=max(0.7 * time_limit - offset, 1.0),
-                         log=log, prices=bound_method)
+        bound = lp_bound(data, tree, placed, plan_counts(counts),
+                         time_limit=max(BOUND_SHARE * time_limit - offset, 1.0), log=log, prices=bound_method)
         method = f"{LP_METHOD if bound_method == 'lp' else SUBGRADIENT_METHOD} ({bound.note})"
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round finished in time: everyone some candidate site can reach)"
@@ -107,12 +110,12 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lagrange import METHOD, lagrangian_bound, plan_counts
 
         bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
-                                 time_limit=0.7 * time_limit, log=log)
+                                 time_limit=BOUND_SHARE * time_limit, log=log)
         method = METHOD
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round beat its lambda = 0 point: everyone some candidate site can reach)"
     elif bound_method == "regency":
-        bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=0.7 * time_limit,
+        bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=BOUND_SHARE * time_limit,
                                log=log)
         method = "per-regency Lagrangian covering planes + count-model dual bound"
     else:
