@@ -66,7 +66,7 @@ PLANES_SHARE = 0.0
 #: Subgradient steps (``prices="subgradient"``) before the first block, and before each later one.
 FIRST_STEPS, ROUND_STEPS = 150, 40
 #: Share of the bound's time the first round's steps may take at most.
-FIRST_SHARE = 0.06
+FIRST_SHARE = 0.15
 #: Next prices at this mix of the two-step plan's counts and the count model's (stabilised cutting planes).
 CENTER = 0.5
 
