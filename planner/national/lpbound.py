@@ -27,6 +27,9 @@ tangents kept. With rho the national LP's cover-row duals at counts N (solved by
 warm-started across years and rounds) the j-th term equals the LP's value at N; the count model then proposes
 the counts where the prices so far promise most, their LP gives the next prices, and the bound falls
 towards the LP relaxation's optimum over counts (a cutting-plane / Benders scheme on the LP value function).
+With ``prices="subgradient"`` (the default of :func:`planner.national.run.site_level`) rho comes from
+subgradient steps on the same LP's Lagrangian (:mod:`planner.national.subgradient`) instead of from HiGHS:
+the j-th term is then at least the LP's value at N, and validity is unchanged.
 """
 
 from __future__ import annotations
