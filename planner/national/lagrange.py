@@ -194,17 +194,27 @@ def _one(nc: NationalCover, g: int) -> NationalCover:
                          nc.group_region[g:g + 1], nc.group_kind[g:g + 1], nc.year_weight, nc.points)
 
 
-def _start_prices(nc: NationalCover, data: NationalData, tree: cKDTree, placed: pd.DataFrame | None) -> np.ndarray:
-    """Prices by complementary slackness with the placed plan: w where no outlet open in year t covers the
-    point (z < 1), 0 where two or more do (cover row slack), w / 2 where exactly one does."""
-    covering = np.zeros_like(nc.weights)
+def plan_covering(points: np.ndarray, data: NationalData, tree: cKDTree, placed: pd.DataFrame | None) -> np.ndarray:
+    """(n_points, n_years) how many of the ``placed`` outlets open in year t cover each demand point
+    (positions in ``data.demand``)."""
+    covering = np.zeros((len(points), len(data.years)))
     if placed is not None and len(placed):
         for kind, part in placed.groupby("kind"):
-            reach = cover(tree, part["lon"], part["lat"], data.radius[kind])[nc.points].astype(float).tocsr()
+            reach = cover(tree, part["lon"], part["lat"], data.radius[kind])[points].astype(float).tocsr()
             for t, year in enumerate(data.years):
                 covering[:, t] += reach @ (part["year"].to_numpy() <= year).astype(float)
-    share = np.select([covering < 0.5, covering < 1.5], [1.0, START_SHARE], 0.0)
-    return nc.weights * share
+    return covering
+
+
+def slackness_prices(weights: np.ndarray, covering: np.ndarray) -> np.ndarray:
+    """Prices by complementary slackness with a plan covering each row ``covering`` times: w where none does
+    (z < 1), w x START_SHARE where exactly one does, 0 where two or more do (cover row slack)."""
+    return weights * np.select([covering < 0.5, covering < 1.5], [1.0, START_SHARE], 0.0)
+
+
+def _start_prices(nc: NationalCover, data: NationalData, tree: cKDTree, placed: pd.DataFrame | None) -> np.ndarray:
+    """Prices by complementary slackness with the placed plan (:func:`slackness_prices`)."""
+    return slackness_prices(nc.weights, plan_covering(nc.points, data, tree, placed))
 
 
 def _pairs_near(ranges: dict, chosen: dict, pairs: dict) -> None:

@@ -18,8 +18,6 @@ DEFAULT_SECONDS = 600.0
 #: Share of the phase for the bound (the whole LP of the embedded default needs 380-420 s of a 600 s phase;
 #: the search's gains come mostly in its first minute).
 BOUND_SHARE = 0.75
-SUBGRADIENT_METHOD = ("cover-row prices by subgradient steps on each year's Lagrangian (cutting planes) "
-                      "+ count-model dual bound")
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lagrange import plan_counts
         from planner.national.lpbound import METHOD as LP_METHOD
         from planner.national.lpbound import lp_bound
+        from planner.national.subgradient import METHOD as SUBGRADIENT_METHOD
 
         bound = lp_bound(data, tree, placed, plan_counts(counts),
                          time_limit=max(BOUND_SHARE * time_limit - offset, 1.0), log=log, prices=bound_method)

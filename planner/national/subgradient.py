@@ -12,10 +12,13 @@ For year t at free counts n (per group, possibly fractional) the function minimi
 top_g = the sum of the floor(n_g) largest site values v_s = sum of the rho of the rows s covers, plus the
 fractional part of n_g times the next one (the LP relaxation of 'n_g sites of group g'). L_t is convex and
 piecewise linear in rho, and its minimum over rho is the covering LP's value at n (LP duality), so the steps
-approach the LP's prices. A subgradient is (A x - [W > rho]) with x the chosen sites' weights; steps go
-along d = g + DEFLECTION d_previous with Polyak's length towards the year's value of the two-step plan (a
-lower bound on the minimum), projected on 0 <= rho <= W; the step size is halved after a few steps without
-progress and carried to the next round (at least RESTART_THETA). The prices start by complementary slackness
+approach the LP's prices. A subgradient is g = (A x - [W > rho]) with x the chosen sites' weights; steps go
+along g without the components the projection on 0 <= rho <= W would undo, with Polyak's length towards the
+year's value of the two-step plan (a lower bound on the minimum); the step size is halved after a few steps
+without progress and carried to the next round (at least RESTART_THETA). Deflected steps (g plus 0.7 of the
+previous direction) were measured and dropped: better prices at fixed counts (official data, plan's counts,
+100 steps: 2.78 % above the plan instead of 3.42 %), a worse bound over the rounds (322.9 M against 318.5 M
+in a 600 s phase). The prices start by complementary slackness
 with the two-step plan: W where none of its new outlets covers a row in that year, W / 2 where one does, 0
 where two or more do.
 """
@@ -28,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from planner.national.model import NationalData, cover
+from planner.national.lagrange import plan_covering, slackness_prices
+from planner.national.model import NationalData
 
 #: First step size (a fraction of the Polyak step).
 THETA = 1.0
@@ -38,12 +42,7 @@ PATIENCE = 5
 RESTART_THETA = 0.01
 #: A year stops when its step size falls below this (nothing more to gain from more steps).
 SMALLEST_THETA = 1e-3
-#: Share of the previous direction added to the new subgradient. 0 (plain subgradient steps): 0.7 gave
-#: better prices at fixed counts (official data, plan's counts, 100 steps: 2.78 % above the plan instead of
-#: 3.42 %) but a worse bound over the rounds (322.9 M instead of 318.5 M in a 600 s phase).
-DEFLECTION = 0.0
-#: Starting price of a row one outlet of the plan covers, as a share of its workers.
-START_SHARE = 0.5
+METHOD = "cover-row prices by subgradient steps on each year's Lagrangian (cutting planes) + count-model dual bound"
 
 
 class SubgradientPrices:
@@ -96,7 +95,6 @@ class SubgradientPrices:
         best = prices.copy()
         idle = np.zeros(prices.shape[1], dtype=np.int64)
         active = np.ones(prices.shape[1], dtype=bool)
-        direction = np.zeros_like(prices)
         for _ in range(max_steps):
             value, gradient = self.lagrangian(prices, free)
             self.steps += 1
@@ -107,28 +105,21 @@ class SubgradientPrices:
             tired = idle >= PATIENCE
             self.theta[tired] /= 2
             idle[tired] = 0
-            direction = gradient + DEFLECTION * direction
-            blocked = ((prices <= 0.0) & (direction > 0)) | ((prices >= self.rc.weights) & (direction < 0))
-            direction[blocked] = 0.0  # components the projection would undo only shorten the step
-            norm = (direction * direction).sum(axis=0)
+            blocked = ((prices <= 0.0) & (gradient > 0)) | ((prices >= self.rc.weights) & (gradient < 0))
+            gradient[blocked] = 0.0  # components the projection would undo only shorten the step
+            norm = (gradient * gradient).sum(axis=0)
             active &= (self.theta >= SMALLEST_THETA) & (norm > 0) & (value > self.target)
             if not active.any() or time.perf_counter() - began > time_limit:
                 break
             step = np.where(active, self.theta * (value - self.target) / np.where(norm > 0, norm, 1.0), 0.0)
-            prices = np.clip(prices - direction * step[None, :], 0.0, self.rc.weights)
+            prices = np.clip(prices - gradient * step[None, :], 0.0, self.rc.weights)
         self.prices = best
         return best_value
 
 
 def plan_start(rc, data: NationalData, tree: cKDTree, placed: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Starting prices (complementary slackness with the two-step plan, module docstring) and, per year, the
-    weight of the merged rows the plan's new outlets cover (the Polyak target; persons)."""
-    covering = np.zeros(rc.weights.shape)
-    new = placed[placed["year"] >= data.years[0]]
-    for kind, part in new.groupby("kind"):
-        reach = cover(tree, part["lon"], part["lat"], data.radius[kind])[rc.points].astype(float).tocsr()
-        for t, year in enumerate(data.years):
-            covering[:, t] += reach @ (part["year"].to_numpy() <= year).astype(float)
-    share = np.select([covering < 0.5, covering < 1.5], [1.0, START_SHARE], 0.0)
-    target = (rc.weights * (covering >= 0.5)).sum(axis=0)
-    return rc.weights * share, target
+    """Starting prices (complementary slackness with the two-step plan's new outlets,
+    :func:`planner.national.lagrange.slackness_prices`) and, per year, the weight of the merged rows those
+    outlets cover (the Polyak target; persons)."""
+    covering = plan_covering(rc.points, data, tree, placed[placed["year"] >= data.years[0]])
+    return slackness_prices(rc.weights, covering), (rc.weights * (covering >= 0.5)).sum(axis=0)
