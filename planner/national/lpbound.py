@@ -345,8 +345,9 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     y[s,t-1] <= y[s,t], and every scenario rule on N. Every plan is feasible in it (with the existing outlets
     reduced out), so K + its optimum bounds the site-level optimum; it is the limit the cutting planes of
     :func:`lp_bound` approach, reached in one solve when the model is small (the embedded default: 3.3 M
-    non-zeros, 394 s with 2 threads on a busy machine; it uses every core the machine has). HiGHS's optimal
-    objective carries its feasibility tolerances (1e-7), so the value returned is raised by a relative 1e-6.
+    non-zeros, 394 s with 2 threads on a busy machine, 478 s with the search's process beside it; it uses every
+    core the machine has). HiGHS's optimal objective carries its feasibility tolerances (1e-7), so the value
+    returned is raised by a relative 1e-6.
     """
     import highspy
 
@@ -463,8 +464,8 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
         constants, cuts, lp_began = rc.constant.astype(float).copy(), [], time.perf_counter()
         if steps is not None:
             left = max(planes_until - (time.perf_counter() - began), 1.0)
-            if rounds == 1:  # a first bound soon (the official data: 0.35 s a step)
-                left = min(left, max(FIRST_SHARE * time_limit, 1.0))
+            if rounds == 1:  # a first bound soon (the official data: 0.35 s a step), also before the whole LP
+                left = max(FIRST_SHARE * time_limit, 1.0)
             steps.descend(free, FIRST_STEPS if rounds == 1 else ROUND_STEPS, left)
         for t in reversed(range(len(data.years))):
             if steps is None:
