@@ -73,6 +73,11 @@ class PlanInputs:
         """Plan years."""
         return self.scenario.years
 
+    @property
+    def has_service_capacity(self) -> bool:
+        """Whether the scenario sets a service capacity for some kind (the optional rule)."""
+        return any(self.scenario.kind(kind).service_capacity_workers for kind in KINDS)
+
     def service_limit(self, n_gerai: np.ndarray, n_kanal: np.ndarray) -> np.ndarray:
         """Workers the open outlets can serve (persons): capacity x count per kind, infinite when a kind
         without a capacity (0 = unlimited) is open or when no capacity is set at all."""

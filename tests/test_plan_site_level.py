@@ -11,14 +11,17 @@ import dataclasses
 import re
 import sys
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from conftest import tiny_dataset
 from test_plan_sites import fine_dataset, scenario
 
 from planner.allocation.plan import plan
 from planner.allocation.site_level import count_problems, verified_placement
 from planner.errors import InputError
 from planner.inputs import build_inputs
+from planner.regions import validate_demand, validate_sites
 from planner.report.html import report_html
 
 
@@ -46,9 +49,9 @@ def test_report_states_the_bound_and_the_plans_site_level_value(national):
             f"{block['objective']:,.0f} (site-level gap {100 * block['gap']:.2f} %)") in text
 
 
-def test_without_the_flag_nothing_of_the_phase_is_imported_or_written():
+def test_without_the_flag_nothing_of_the_phase_is_imported_or_written(monkeypatch):
     for name in [m for m in sys.modules if m.startswith("planner.national") or m == "planner.allocation.site_level"]:
-        del sys.modules[name]
+        monkeypatch.delitem(sys.modules, name)  # put back afterwards: later tests pickle these modules' classes
     result = plan(fine_dataset(), scenario(), sites=True)
     assert "site_level" not in result.summary
     assert not any(m.startswith("planner.national") for m in sys.modules)
@@ -97,3 +100,52 @@ def _plan_counts(placed: pd.DataFrame, years) -> pd.DataFrame:
 def test_site_level_seconds_must_be_positive():
     with pytest.raises(InputError, match="site_level_seconds 0"):
         plan(dataclasses.replace(fine_dataset()), scenario(), sites=True, site_level=True, site_level_seconds=0)
+
+
+def border_dataset():
+    """11.01's big cluster d3 sits at its border (100.45), where it has no gerai site; 11.02's gerai site b1
+    (100.55, 11 km away) reaches d3 and 11.02's own d4. By the regency tables a gerai reaches more in 11.01
+    (a1: 1,100 of its people) than in 11.02 (b1: 800); counted once across the border, b1 reaches 1,700."""
+    base = tiny_dataset([1000.0, 1000.0])
+    people = [("d1", "11.01", 100.05, 1100.0), ("d3", "11.01", 100.45, 900.0), ("d4", "11.02", 100.55, 800.0),
+              ("d5", "11.02", 100.95, 1200.0)]
+    sites = [("a1", "11.01", 100.05, True), ("a3", "11.01", 100.45, False), ("b1", "11.02", 100.55, True),
+             ("b2", "11.02", 100.95, False)]
+    demand = gpd.GeoDataFrame({"point_id": [p[0] for p in people], "region_code": [p[1] for p in people],
+                               "population": [p[3] for p in people]},
+                              geometry=gpd.points_from_xy([p[2] for p in people], [0.2] * 4), crs="EPSG:4326")
+    frame = gpd.GeoDataFrame({"site_id": [s[0] for s in sites], "region_code": [s[1] for s in sites],
+                              "name": [s[0].upper() for s in sites], "allows_gerai": [s[3] for s in sites],
+                              "allows_kanal": True},
+                             geometry=gpd.points_from_xy([s[2] for s in sites], [0.2] * 4), crs="EPSG:4326")
+    return dataclasses.replace(base, demand=validate_demand(demand, base.regions),
+                               sites=validate_sites(frame, base.regions["region_code"]))
+
+
+def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():
+    dataset, rules = border_dataset(), scenario(**{"gerai.target": 1})
+    two_step = plan(dataset, rules, sites=True)
+    assert two_step.sites.loc[two_step.sites["kind"] == "gerai", "site_id"].tolist() == ["a1"]
+    result = plan(dataset, rules, sites=True, site_level=True, site_level_seconds=20)
+    block, summary = result.summary["site_level"], result.summary
+    assert block["accepted"] and block["outlets_moved"] == 1 and summary.status == "site_level"
+    assert block["objective"] > block["objective_two_step"]
+    assert result.sites.loc[result.sites["kind"] == "gerai", "site_id"].tolist() == ["b1"]
+    gerai = result.allocation[result.allocation["kind"] == "gerai"].groupby("region_code")["new"].sum()
+    assert gerai.to_dict() == {"11.01": 0, "11.02": 1}  # allocation.csv describes the moved plan
+    assert summary.totals == two_step.summary.totals and not summary.stopped_early
+    # the tables' own measure (own people only) now ranks the plan lower than the count model's optimum
+    assert summary.objective < two_step.summary.objective and summary.gap > 0
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report_html(result, dataset, {}, focus="11")))
+    assert "improved at site level: the search moved 1 outlets to a neighbouring regency or another year" in text
+
+
+def test_with_a_planners_own_rule_the_site_level_keeps_the_counts():
+    def no_gerai_in_11_02(m, inputs):
+        for row in m.counts.query("region_code == '11.02' and kind == 'gerai'").itertuples():
+            m.problem += row.var <= 0, f"custom_no_gerai_11_02_{row.year}"
+
+    result = plan(border_dataset(), scenario(**{"gerai.target": 1}), sites=True, site_level=True,
+                  site_level_seconds=15, extra_constraints=no_gerai_in_11_02)
+    assert result.summary["site_level"]["outlets_moved"] == 0 and result.summary.status == "optimal"
+    assert "counts kept" in result.summary["site_level"]["method"]

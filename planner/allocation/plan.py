@@ -235,15 +235,23 @@ def plan(regions: RegionDataset | gpd.GeoDataFrame | str | Path | None = None,
     verify_seconds = time.perf_counter() - checked
     placed, measured = _placed_and_measured(inputs, evaluated.counts, say) if sites else (None, None)
     sites_seconds = time.perf_counter() - checked - verify_seconds
-    national = None
+    national, two_step_objective = None, evaluated.objective
     if site_level:
-        national, placed, measured = _site_level(dataset, inputs, evaluated.counts, placed, measured,
-                                                 site_level_seconds, say)
+        move_counts = not rules and not inputs.has_service_capacity
+        national, placed, measured, moved = _site_level(dataset, inputs, evaluated.counts, placed, measured,
+                                                        site_level_seconds, say, move_counts)
+        if national["outlets_moved"]:
+            new = moved.loc[moved["new"] > 0, ["region_code", "kind", "year", "new"]].reset_index(drop=True)
+            evaluated = evaluate(inputs, new)
+            problems = verify_plan(inputs, evaluated.counts, evaluated.reach)
+            if problems:
+                raise RuntimeError("internal error: the site-level plan breaks the scenario's rules: "
+                                   + "; ".join(problems))
     say("comparing with the baselines")
     compared, baseline_reach = _baselines(inputs, new, evaluated, measured)
     timings = {"build_seconds": inputs_seconds + solution.build_seconds, "solve_seconds": solution.solve_seconds,
                "verify_seconds": verify_seconds, "sites_seconds": None if placed is None else sites_seconds}
-    summary = _summary(inputs, dataset, solution, evaluated, compared, options, actuals,
+    summary = _summary(inputs, dataset, solution, evaluated, compared, options, actuals, two_step_objective,
                        **_reach_summary(evaluated, measured), reference_passes=passes, **timings,
                        custom_rules=[{"rule": rows.rule, "rows": len(rows.rows), "checked": True}
                                      for rows in solution.custom],
@@ -269,15 +277,16 @@ def _placed_and_measured(inputs: PlanInputs, counts: pd.DataFrame, say: Progress
 
 
 def _site_level(dataset: RegionDataset, inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame | None,
-                measured: MeasuredReach | None, seconds: float, say: Progress
-                ) -> tuple[dict, pd.DataFrame, MeasuredReach]:
-    """The site-level phase (imported here only when asked for)."""
+                measured: MeasuredReach | None, seconds: float, say: Progress, move_counts: bool
+                ) -> tuple[dict, pd.DataFrame, MeasuredReach, pd.DataFrame]:
+    """The site-level phase (imported here only when asked for); returns its summary record, the sites, their
+    measured reach and their counts (changed when the search moved outlets between regencies)."""
     if placed is None:
         raise InputError(f"{dataset.source}: the site-level phase needs demand points and candidate sites; "
                          "import the data with --grid and --sites (or --points).")
     from planner.allocation.site_level import site_level_phase
 
-    return site_level_phase(dataset, inputs, counts, placed, measured, seconds, say)
+    return site_level_phase(dataset, inputs, counts, placed, measured, seconds, say, move_counts)
 
 
 def _final_gerai(inputs: PlanInputs, solution: AllocationSolution) -> dict[str, int]:
@@ -356,13 +365,24 @@ def _place(inputs: PlanInputs, counts: pd.DataFrame) -> pd.DataFrame:
 
 def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSolution, evaluated: Evaluation,
              compared: dict[str, BaselineSummary], options: SolverOptions, actuals: str | None,
-             **later: object) -> PlanSummary:
-    """The plan's summary; ``later`` = the reach, reference-pass and timing fields known at the end."""
+             two_step_objective: float, **later: object) -> PlanSummary:
+    """The plan's summary; ``later`` = the reach, reference-pass and timing fields known at the end.
+
+    ``status`` is ``optimal`` or ``feasible`` by :func:`planner.solve.status_and_gap` on the written plan's
+    objective (the reach tables') and the count model's proven bound, or ``site_level`` when the site-level
+    search moved outlets between regencies (its plan reaches more people, each counted once across borders,
+    and its tables' objective is no longer the count model's optimum); ``stopped_early`` says whether the
+    allocation solve stopped before proving the requested gap for its own plan (``two_step_objective``).
+    """
     status, gap = status_and_gap(evaluated.objective, solution.bound, options.gap)
+    solved, _ = status_and_gap(two_step_objective, solution.bound, options.gap)
+    national = later.get("site_level") or {}
+    if national.get("accepted") and national.get("outlets_moved"):
+        status = "site_level"
     counts, spend, final_year = evaluated.counts, evaluated.spend, inputs.years[-1]
     fields = {
         "scenario": inputs.scenario.to_dict(), "status": status, "objective": evaluated.objective,
-        "stopped_early": status != "optimal",
+        "stopped_early": solved != "optimal",
         "objective_unit": "worker-years" if inputs.scenario.objective == "worker_years" else "workers",
         "objective_model": solution.model_objective, "bound": solution.bound, "gap": gap, "gap_requested": options.gap,
         "solver": solution.solver, "time_limit": options.time_limit, "phases": solution.phases,

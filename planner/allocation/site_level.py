@@ -1,6 +1,7 @@
 """The optional site-level phase of a plan (issue 15): the placed plan valued nationally (each demand point once,
 across borders), a proven bound on every plan under the scenario's rules, and the window search's improved
-placement, kept only when it verifies.
+placement, kept only when it verifies. The search may move outlets between neighbouring regencies (their counts
+change within the scenario's rules); the plan then continues with the new counts, checked here rule by rule.
 
 Imported by :func:`planner.allocation.plan.plan` only when ``site_level=True``, so a plan without it does not
 load ``planner.national``.
@@ -9,12 +10,13 @@ load ``planner.national``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from planner.allocation.evaluate import measured_reach
-from planner.allocation.verify import _site_rules
+from planner.allocation.evaluate import cumulative_counts, measured_reach
+from planner.allocation.verify import _site_rules, verify_counts
 from planner.inputs import PlanInputs
 from planner.reach import EARTH_RADIUS_KM, unit_vectors
 from planner.regions import RegionDataset
@@ -40,6 +42,33 @@ def count_problems(counts: pd.DataFrame, placed: pd.DataFrame, years) -> list[st
     off = want[want != have]
     lines = [f"sites {r} {k} {t}: {have[(r, k, t)]} open, the plan counts {n}" for (r, k, t), n in off.items()]
     return lines + [f"sites {r} {k} {t}: {n} open, the plan has none" for (r, k, t), n in extra[extra > 0].items()]
+
+
+def placement_counts(inputs: PlanInputs, placed: pd.DataFrame) -> pd.DataFrame:
+    """The counts table (``region_code, kind, year, existing, new, cumulative``) of a placement: its outlets
+    opened in the plan years, on top of the scenario's existing ones."""
+    new = placed[placed["year"] >= inputs.years[0]].groupby(["region_code", "kind", "year"]).size()
+    return cumulative_counts(inputs, new.rename("new").reset_index())
+
+
+@dataclass(frozen=True)
+class CountRulesCheck:
+    """For the search (picklable: it runs in a second process): the count rules a placement breaks, recounted
+    from its outlets by :func:`planner.allocation.verify.verify_counts`."""
+
+    inputs: PlanInputs
+
+    def __call__(self, placed: pd.DataFrame) -> list[str]:
+        """One line per broken rule; empty when the placement's counts obey every count rule."""
+        return verify_counts(self.inputs, placement_counts(self.inputs, placed))
+
+
+def outlets_moved(before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """Outlets the search moved to another regency or another opening year: the sum of the positive
+    differences of the openings per regency, kind and year (``new`` of two counts tables)."""
+    keys = ["region_code", "kind", "year"]
+    old, new = before.set_index(keys)["new"], after.set_index(keys)["new"]
+    return int((new.sub(old, fill_value=0)).clip(lower=0).sum())
 
 
 def _real_sites(improved: pd.DataFrame, original: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame | None:
@@ -91,19 +120,23 @@ def _workers_covered(placed: pd.DataFrame, inputs: PlanInputs) -> np.ndarray:
     return covered[rank]
 
 
-def verified_placement(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame, improved: pd.DataFrame
-                       ) -> tuple[pd.DataFrame | None, list[str]]:
+def verified_placement(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame, improved: pd.DataFrame,
+                       move_counts: bool = False) -> tuple[pd.DataFrame | None, list[str]]:
     """The search's placement as a ``result.sites`` table, and the rules it breaks (empty when it verifies).
 
     It verifies when every outlet sits on a candidate site of its regency that allows its kind, no site holds
     two outlets of a kind, the existing outlets are where they were, and the open outlets per regency, kind
-    and year equal the plan's counts. (The reach tables' reconciliation of ``verify_sites`` does not apply: the
-    search moves outlets off the greedy sequences on purpose; reach is measured from the sites afterwards.)
+    and year equal the plan's counts or, with ``move_counts``, obey every count rule of the scenario
+    (:func:`planner.allocation.verify.verify_counts` on the placement's counts). (The reach tables'
+    reconciliation of ``verify_sites`` does not apply: the search moves outlets off the greedy sequences on
+    purpose; reach is measured from the sites afterwards.)
     """
     table = _real_sites(improved, placed, inputs.sequences.sites)
     if table is None:
         return None, ["sites: an outlet of the search is not on a candidate site of its regency"]
-    problems = _site_rules(inputs, table) + count_problems(counts, table, inputs.years)
+    problems = _site_rules(inputs, table)
+    problems += (verify_counts(inputs, placement_counts(inputs, table)) if move_counts
+                 else count_problems(counts, table, inputs.years))
     keys = ["region_code", "site_id", "kind"]
     before = placed.loc[placed["existing"], keys].sort_values(keys).reset_index(drop=True)
     after = table.loc[table["existing"], keys].sort_values(keys).reset_index(drop=True)
@@ -117,7 +150,8 @@ def verified_placement(inputs: PlanInputs, counts: pd.DataFrame, placed: pd.Data
 
 
 def site_level_phase(dataset: RegionDataset, inputs: PlanInputs, counts: pd.DataFrame, placed: pd.DataFrame,
-                     measured: dict, seconds: float, say: Progress) -> tuple[dict, pd.DataFrame, dict]:
+                     measured: dict, seconds: float, say: Progress, move_counts: bool = True
+                     ) -> tuple[dict, pd.DataFrame, dict, pd.DataFrame]:
     """Run :func:`planner.national.run.site_level` on a placed plan and keep its placement if it verifies.
 
     Parameters
@@ -134,12 +168,17 @@ def site_level_phase(dataset: RegionDataset, inputs: PlanInputs, counts: pd.Data
         Time limit of the phase, s.
     say : callable
         Progress lines.
+    move_counts : bool
+        Let the search move outlets between neighbouring regencies within the scenario's count rules (the
+        caller turns it off when rules the phase does not know apply: a planner's own rules, service
+        capacity).
 
     Returns
     -------
-    (dict, pandas.DataFrame, dict)
-        summary.json's ``site_level`` (objective, bound, gap, seconds, method, plus ``accepted`` and
-        ``objective_two_step``), the sites (improved when accepted) and their measured reach.
+    (dict, pandas.DataFrame, dict, pandas.DataFrame)
+        summary.json's ``site_level`` (objective, bound, gap, seconds, method, plus ``accepted``,
+        ``objective_two_step`` and ``outlets_moved``), the sites (improved when accepted), their measured
+        reach, and the counts table of the sites (the plan's when nothing moved).
     """
     from planner.national.model import national_data
     from planner.national.run import site_level
@@ -150,17 +189,24 @@ def site_level_phase(dataset: RegionDataset, inputs: PlanInputs, counts: pd.Data
     data = national_data(dataset, inputs)
     start = placed[["region_code", "site_id", "lon", "lat", "kind", "year"]]
     two_step = plan_value(start, data).objective
-    result, improved = site_level(data, counts, start, time_limit=seconds, log=say)
+    result, improved = site_level(data, counts, start, time_limit=seconds, log=say, move_counts=move_counts,
+                                  check=CountRulesCheck(inputs) if move_counts else None)
     record = result.to_dict()
-    table, problems = (None, []) if improved is start else verified_placement(inputs, counts, placed, improved)
+    table, problems = (None, []) if improved is start else verified_placement(inputs, counts, placed, improved,
+                                                                              move_counts)
     accepted = table is not None and result.objective > two_step
+    new_counts = counts
     if not accepted:
         if problems:
             say("site-level placement rejected: " + "; ".join(problems[:3]))
         record.update(objective=two_step, gap=relative_gap(two_step, result.bound))
         table, new_measured = placed, measured
     else:
-        new_measured = measured_reach(inputs, counts, table)
-    record.update(accepted=bool(accepted), objective_two_step=float(two_step))
-    say(f"site level: plan {record['objective']:,.0f}, bound {record['bound']:,.0f}, gap {record['gap']:.2%}")
-    return record, table, new_measured
+        new_counts = placement_counts(inputs, table) if move_counts else counts
+        new_measured = measured_reach(inputs, new_counts, table)
+    record.update(accepted=bool(accepted), objective_two_step=float(two_step),
+                  outlets_moved=outlets_moved(counts, new_counts))
+    say(f"site level: plan {record['objective']:,.0f}, bound {record['bound']:,.0f}, gap {record['gap']:.2%}"
+        + (f"; {record['outlets_moved']} outlets moved to another regency or year" if record["outlets_moved"]
+           else ""))
+    return record, table, new_measured, new_counts

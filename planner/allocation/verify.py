@@ -94,6 +94,14 @@ def _reach(inputs: PlanInputs, counts: pd.DataFrame, reach: pd.DataFrame) -> lis
     return problems
 
 
+def verify_counts(inputs: PlanInputs, counts: pd.DataFrame) -> list[str]:
+    """Every rule stated on the counts alone (targets, budgets, rollout, caps, locks, province floors, kanal
+    rule), recomputed from ``counts`` (``region_code, kind, year, existing, new, cumulative``); one line per
+    violated rule. :func:`verify_plan` adds the reach rules."""
+    return (_targets(inputs, counts) + _budgets(inputs, counts) + _rollout_and_caps(inputs, counts)
+            + _locks(inputs, counts) + _floors_and_kanal_rule(inputs, counts))
+
+
 def verify_plan(inputs: PlanInputs, counts: pd.DataFrame, reach: pd.DataFrame) -> list[str]:
     """Every rule of the scenario recomputed from the plan's tables.
 
@@ -110,8 +118,7 @@ def verify_plan(inputs: PlanInputs, counts: pd.DataFrame, reach: pd.DataFrame) -
     list of str
         One line per violated rule; empty when the plan obeys every rule.
     """
-    return (_targets(inputs, counts) + _budgets(inputs, counts) + _rollout_and_caps(inputs, counts)
-            + _locks(inputs, counts) + _floors_and_kanal_rule(inputs, counts) + _reach(inputs, counts, reach))
+    return verify_counts(inputs, counts) + _reach(inputs, counts, reach)
 
 
 def _site_rules(inputs: PlanInputs, placed: pd.DataFrame) -> list[str]:

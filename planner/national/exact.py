@@ -8,7 +8,10 @@ Two uses, one builder:
 - ``counts`` given: a window of the large-neighbourhood search. Every regency of the window keeps its
   counts N[r,k,t] of the plan (so budgets, targets, rollout, caps, floors, locks and the kanal rule, all
   stated on counts, still hold) while its sites are chosen and timed anew; demand already reached in a year
-  by outlets outside the window counts as reached (weight 0 here).
+  by outlets outside the window counts as reached (weight 0 here);
+- ``rules`` given (a :class:`CountRules` opened on a window): a window whose regencies' counts are free under
+  every scenario rule while every other regency keeps the plan's counts, so outlets may move between the
+  window's regencies (across their borders) and the window may spend what the rest of the plan leaves.
 """
 
 from __future__ import annotations
@@ -92,28 +95,66 @@ def _year_weights(data: NationalData, points: np.ndarray, reached_before: np.nda
     return base
 
 
-def _count_terms(data: NationalData, codes: set, counts: dict | None, problem: pulp.LpProblem):
-    """N[r,k,t] per regency, kind and year: the allocation model's variables (rules included), or fixed."""
+class CountRules:
+    """The allocation model's rules on the counts N[r,k,t] (every family; reach rows empty since no worker
+    counts there; the optional service capacity dropped), built once and reused by every window.
+
+    :meth:`window` frees the counts of a window's regencies (their own bounds: existing outlets, caps) and fixes
+    every other regency's at the plan's, so a site MIP with these rows may move outlets between the window's
+    regencies only as the scenario allows (targets, budgets, rollout, floors, locks, kanal rule).
+    """
+
+    def __init__(self, data: NationalData):
+        m = build_model(dataclasses.replace(data.inputs, workers=data.inputs.workers.assign(workers_informal=0.0)),
+                        planes=EMPTY_PLANES)
+        for name in m.registry.get("service_capacity", {}).values():
+            del m.problem.constraints[name]
+        self.constraints = dict(m.problem.constraints)
+        self.counts = m.counts
+        self.own_bounds = {row.var.name: (row.var.lowBound, row.var.upBound) for row in m.counts.itertuples()}
+        self.free: set = set(m.counts["region_code"])
+
+    def window(self, codes: set, fixed: dict) -> CountRules:
+        """Free ``codes``' counts and fix every other regency's at ``fixed`` ((region_code, kind, year) ->
+        open outlets, existing included; absent = 0); returns self."""
+        for row in self.counts.itertuples(index=False):
+            if row.region_code in codes:
+                row.var.lowBound, row.var.upBound = self.own_bounds[row.var.name]
+            else:
+                row.var.lowBound = row.var.upBound = int(fixed.get((row.region_code, row.kind, int(row.year)), 0))
+        self.free = set(codes)
+        return self
+
+    def terms(self, problem: pulp.LpProblem) -> dict:
+        """Add the rules to ``problem``; returns the free regencies' N[r,k,t] variables."""
+        for name, constraint in self.constraints.items():
+            problem.addConstraint(constraint, name)
+        return {(row.region_code, row.kind, row.year): row.var for row in self.counts.itertuples(index=False)
+                if row.region_code in self.free}
+
+
+def _count_terms(data: NationalData, codes: set, counts: dict | None, problem: pulp.LpProblem,
+                 rules: CountRules | None = None):
+    """N[r,k,t] per regency, kind and year: fixed (``counts``), or the allocation model's variables under
+    every rule (``rules`` as opened on a window, else every regency free)."""
     if counts is not None:
         return {(r, k, t): float(counts.get((r, k, t), 0)) for r in codes for k in KINDS for t in data.years}
-    m = build_model(dataclasses.replace(data.inputs, workers=data.inputs.workers.assign(workers_informal=0.0)),
-                    planes=EMPTY_PLANES)
-    for name in m.registry.get("service_capacity", {}).values():
-        del m.problem.constraints[name]
-    for name, constraint in m.problem.constraints.items():
-        problem.addConstraint(constraint, name)
-    return {(row.region_code, row.kind, row.year): row.var for row in m.counts.itertuples(index=False)}
+    return (rules if rules is not None else CountRules(data)).terms(problem)
 
 
 def build_site_mip(data: NationalData, tree: cKDTree, codes: set, counts: dict | None = None,
                    existing: pd.DataFrame | None = None, movable: pd.DataFrame | None = None,
-                   reached_before: np.ndarray | None = None, candidates: pd.DataFrame | None = None) -> SiteMIP:
+                   reached_before: np.ndarray | None = None, candidates: pd.DataFrame | None = None,
+                   rules: CountRules | None = None) -> SiteMIP:
     """Build the site-level MIP of the regencies ``codes`` (module docstring).
 
     Parameters
     ----------
     counts : dict, optional
         (region_code, kind, year) -> open outlets (existing included); None = free under the scenario rules.
+    rules : CountRules, optional
+        With ``counts=None``: the rules as :meth:`CountRules.window` opened them on ``codes`` (built afresh,
+        every regency free, when absent).
     existing : pandas.DataFrame, optional
         ``region_code``, ``lon``, ``lat``, ``kind``: outlets open before the first year (fixed open).
     movable : pandas.DataFrame, optional
@@ -138,7 +179,7 @@ def build_site_mip(data: NationalData, tree: cKDTree, codes: set, counts: dict |
         variables.append(None if row.fixed else
                          [pulp.LpVariable(f"y_{position}_{t}", cat=pulp.LpBinary) for t in range(n_years)])
     columns = columns.assign(vars=variables)
-    number = _count_terms(data, codes, counts, problem)
+    number = _count_terms(data, codes, counts, problem, rules)
     objective, constant = _cover_rows(problem, merged, merged_w, columns)
     _link_rows(problem, columns, number, data.years)
     problem.setObjective(affine(objective, constant))

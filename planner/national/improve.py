@@ -1,23 +1,33 @@
 """National improvement: large-neighbourhood search over windows of neighbouring regencies.
 
 A window is a regency and its nearest neighbours (by the centre of their people). Everything outside it is
-fixed; inside it, every regency keeps its counts N[r,k,t] of the plan (so every scenario rule, all stated
-on counts, still holds) while its outlets are moved, swapped and re-timed among its best candidate sites
-by the exact site-level MIP of the window for all years at once (:mod:`planner.national.exact`), counting
-as reached what outside outlets already reach. A window's plan is accepted only when it verifies: the same
-counts per regency, kind and year, and a higher national value measured from scratch by
-:func:`planner.national.value.plan_value` (cross-border coverage counted once).
+fixed; inside it, outlets are moved, swapped and re-timed among the regencies' best candidate sites by the
+exact site-level MIP of the window for all years at once (:mod:`planner.national.exact`), counting as
+reached what outside outlets already reach. Two kinds of window:
+
+- counts kept (``rules=None``): every regency of the window keeps its counts N[r,k,t] of the plan, so every
+  scenario rule, all stated on counts, still holds;
+- counts free (``rules``, a :class:`planner.national.exact.CountRules`): the window's counts are variables
+  of the allocation model's rules with every other regency's fixed at the current plan's, so an outlet may
+  move from one regency of the window to its neighbour (across the border, where the people are) or open a
+  year earlier where the budget left by the rest of the plan allows it.
+
+A window's plan is accepted only when it verifies: a higher national value measured from scratch by
+:func:`planner.national.value.plan_value` (cross-border coverage counted once) and, with counts kept, the
+same counts per regency, kind and year; with counts free, ``check`` (the caller's independent check of every
+rule on the new counts, recomputed from the placement) finds nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from planner.national.exact import build_site_mip, solve_site_mip
+from planner.national.exact import CountRules, build_site_mip, solve_site_mip
 from planner.national.model import NationalData, cover
 from planner.national.value import PlanValue, first_reached, plan_value
 from planner.scenario import KINDS
@@ -57,15 +67,27 @@ def _fixed_counts(counts: pd.DataFrame, codes: list) -> dict:
             zip(rows["region_code"], rows["kind"], rows["year"], rows["cumulative"], strict=True)}
 
 
+def open_counts(placed: pd.DataFrame, years) -> dict:
+    """(region_code, kind, year) -> outlets open at the end of the year (existing included)."""
+    out = {}
+    for year in years:
+        for (code, kind), n in placed[placed["year"] <= year].groupby(["region_code", "kind"]).size().items():
+            out[(code, kind, int(year))] = int(n)
+    return out
+
+
 def _window_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed: pd.DataFrame, codes: list,
-                 seconds: float) -> pd.DataFrame | None:
+                 seconds: float, rules: CountRules | None = None) -> pd.DataFrame | None:
     """The window's best re-placement (new outlets of its regencies), or None when none was found."""
     inside = placed["region_code"].isin(codes)
     first = placed["year"] < data.years[0]
     outside = first_reached(placed[~inside], data, tree) if (~inside).any() else \
         np.full(len(data.demand), np.iinfo(np.int64).max)
     movable = placed[inside & ~first]
-    mip = build_site_mip(data, tree, set(codes), counts=_fixed_counts(counts, codes),
+    fixed = None if rules is not None else _fixed_counts(counts, codes)
+    if rules is not None:
+        rules.window(set(codes), open_counts(placed, data.years))
+    mip = build_site_mip(data, tree, set(codes), counts=fixed, rules=rules,
                          existing=placed[inside & first], movable=movable, reached_before=outside,
                          candidates=pd.concat([_candidates(data, tree, codes, outside),
                                                movable[["region_code", "lon", "lat", "kind"]]]))
@@ -89,26 +111,36 @@ def _same_counts(before: pd.DataFrame, after: pd.DataFrame, years) -> bool:
     return table(before).equals(table(after))
 
 
+Check = Callable[[pd.DataFrame], list]
+
+
 def _try(data: NationalData, tree: cKDTree, counts: pd.DataFrame, current: pd.DataFrame, codes: list,
-         seconds: float) -> tuple[float, pd.DataFrame | None]:
+         seconds: float, rules: CountRules | None = None, check: Check | None = None
+         ) -> tuple[float, pd.DataFrame | None]:
     """The window's re-placement and its national value (-inf when none was found or it fails to verify)."""
-    proposal = _window_plan(data, tree, counts, current, codes, seconds)
+    proposal = _window_plan(data, tree, counts, current, codes, seconds, rules)
     if proposal is None:
         return -np.inf, None
     keep = current[~(current["region_code"].isin(codes) & (current["year"] >= data.years[0]))]
     candidate = pd.concat([keep, proposal], ignore_index=True)
-    if not _same_counts(current, candidate, data.years):
+    if rules is None and not _same_counts(current, candidate, data.years):
         return -np.inf, None
-    return plan_value(candidate, data, tree).objective, candidate
+    found = plan_value(candidate, data, tree).objective
+    if rules is not None and check is not None and not _same_counts(current, candidate, data.years):
+        if check(candidate):  # the MIP kept the rules; an independent recount must agree, else reject
+            return -np.inf, None
+    return found, candidate
 
 
 def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed: pd.DataFrame, value: PlanValue,
-                 seconds: float, log=None, record=None) -> tuple[pd.DataFrame, float]:
+                 seconds: float, log=None, record=None, rules: CountRules | None = None,
+                 check: Check | None = None) -> tuple[pd.DataFrame, float]:
     """Window search from the placed plan (module docstring); returns the plan and its value.
 
     Windows are tried around regencies in order of the final-year workers their own demand leaves
     unreached (most first), until ``seconds`` have passed; ``record(value)`` is called at each accepted
-    window.
+    window. With ``rules`` the windows' counts are free under the scenario's rules (module docstring) and
+    ``check(placement)`` (optional) lists the rules a proposal's counts break, recounted independently.
     """
     began = time.perf_counter()
     centres = _centres(data)
@@ -126,7 +158,7 @@ def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed
             _, index = near.query(centres.loc[code, ["lon", "lat"]].to_numpy(float), k=min(WINDOW, len(centres)))
             codes = [centres.index[i] for i in np.atleast_1d(index)]
             tried += 1
-            found, candidate = _try(data, tree, counts, current, codes, min(WINDOW_SECONDS, left))
+            found, candidate = _try(data, tree, counts, current, codes, min(WINDOW_SECONDS, left), rules, check)
             if found > best * (1 + 1e-9):
                 if log:
                     log(f"window {'+'.join(codes)}: {best:,.0f} -> {found:,.0f} ({time.perf_counter() - began:.0f} s)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -18,6 +19,9 @@ DEFAULT_SECONDS = 600.0
 #: Share of the phase for the bound (the whole LP of the embedded default needs 380-420 s of a 600 s phase;
 #: the search's gains come mostly in its first minute).
 BOUND_SHARE = 0.75
+#: Seconds at the end of the phase for collecting the search's placement and the gap.
+FINISH_SECONDS = 5.0
+BOUND_METHODS = ("auto", "lp", "subgradient", "national", "regency")
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ class SiteLevelResult:
 
 
 def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, time_limit: float = DEFAULT_SECONDS,
-               improve: bool = True, log=None, timeline: list | None = None, bound_method: str = "auto"
-               ) -> tuple[SiteLevelResult, pd.DataFrame]:
+               improve: bool = True, log=None, timeline: list | None = None, bound_method: str = "auto",
+               move_counts: bool = True, check=None, beside: bool = True) -> tuple[SiteLevelResult, pd.DataFrame]:
     """Value the two-step plan at site level, bound every plan, improve the plan by the search.
 
     Parameters
@@ -62,7 +66,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     placed : pandas.DataFrame
         ``region_code``, ``site_id``, ``lon``, ``lat``, ``kind``, ``year`` (existing: before the first year).
     time_limit : float
-        Seconds for the phase: ``BOUND_SHARE`` of it for the bound, the rest for the search.
+        Seconds for the phase: the bound and the search side by side (``beside``), else ``BOUND_SHARE`` of it
+        for the bound and the rest for the search.
     improve : bool
         Run the large-neighbourhood search (else the plan is only valued).
     log : callable, optional
@@ -79,19 +84,42 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         (:func:`planner.national.lagrange.lagrangian_bound`; superseded); ``regency``: the
         per-regency planes of :func:`planner.national.bound.national_bound` (looser: border people counted
         once per regency).
+    move_counts : bool
+        Let the search's windows change their regencies' counts within the scenario's rules
+        (:class:`planner.national.exact.CountRules`), moving outlets across regency borders; else every
+        regency keeps the plan's counts.
+    check : callable, optional
+        ``check(placed)`` -> the count rules a placement breaks, recounted independently; a window that moves
+        counts is accepted only when it returns nothing (picklable: it travels to the search's process).
+    beside : bool
+        On a machine with two cores or more, run the search in a second process for the whole phase while the
+        bound runs here (:mod:`planner.national.background`; the whole model's LP then leaves it one core);
+        else the bound takes ``BOUND_SHARE`` of the phase and the search the rest, one after the other.
 
     Returns
     -------
     (SiteLevelResult, pandas.DataFrame)
         The result and the (possibly improved) placed sites.
     """
-    began = time.perf_counter()
+    if bound_method not in BOUND_METHODS:
+        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'lp', 'subgradient', 'national' "
+                         "or 'regency'.")
+    began, wall = time.perf_counter(), time.time()
     tree = data.tree()
     value = plan_value(placed, data, tree)
     if log:
         log(f"two-step plan at site level: {value.objective:,.0f}")
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
+    search = None
+    if improve and beside and (os.cpu_count() or 1) >= 2:
+        from planner.national.background import BackgroundSearch
+
+        search = BackgroundSearch.start(data, counts, placed, value, wall + time_limit - FINISH_SECONDS, move_counts,
+                                        check, log)
+        share = time_limit - FINISH_SECONDS
+    else:
+        share = BOUND_SHARE * time_limit
     offset = time.perf_counter() - began
     bound_method = "subgradient" if bound_method == "auto" else bound_method
     if bound_method in ("lp", "subgradient"):
@@ -100,8 +128,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lpbound import lp_bound
         from planner.national.subgradient import METHOD as SUBGRADIENT_METHOD
 
-        bound = lp_bound(data, tree, placed, plan_counts(counts),
-                         time_limit=max(BOUND_SHARE * time_limit - offset, 1.0), log=log, prices=bound_method)
+        bound = lp_bound(data, tree, placed, plan_counts(counts), time_limit=max(share - offset, 1.0), log=log,
+                         prices=bound_method)
         method = f"{LP_METHOD if bound_method == 'lp' else SUBGRADIENT_METHOD} ({bound.note})"
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round finished in time: everyone some candidate site can reach)"
@@ -109,28 +137,37 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.lagrange import METHOD, lagrangian_bound, plan_counts
 
         bound = lagrangian_bound(data, tree, placed, plan_counts(counts), value.objective,
-                                 time_limit=BOUND_SHARE * time_limit, log=log)
+                                 time_limit=share - offset, log=log)
         method = METHOD
         if bound.history and bound.bound >= bound.history[0][1]:
             method += " (no round beat its lambda = 0 point: everyone some candidate site can reach)"
-    elif bound_method == "regency":
-        bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=BOUND_SHARE * time_limit,
+    else:
+        bound = national_bound(data, tree, extra=placed, start=plan_pairs(counts), time_limit=share - offset,
                                log=log)
         method = "per-regency Lagrangian covering planes + count-model dual bound"
-    else:
-        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'lp', 'subgradient', 'national' "
-                         "or 'regency'.")
     timeline += [(offset + seconds, found, value.objective) for seconds, found in bound.history]
     objective = value.objective
-    if improve:
+    window = ("window LNS (exact site MIP per window of regencies, "
+              + ("counts free under the scenario's rules)" if move_counts else "counts kept)"))
+    if search is not None:
+        outcome = search.result()
+        timeline += [(when - wall, float("inf"), found) for when, found in search.records]
+        if outcome is not None and outcome[1] > objective:
+            placed, objective = outcome
+        method += f"; {window}, in a second process beside the bound" + (
+            "" if outcome is not None else " (failed: the two-step plan stays)")
+    elif improve:
+        from planner.national.exact import CountRules
         from planner.national.improve import improve_plan
 
         def record(found: float) -> None:
             timeline.append((time.perf_counter() - began, bound.bound, found))
 
+        rules = CountRules(data) if move_counts else None
         left = time_limit - (time.perf_counter() - began)
-        placed, objective = improve_plan(data, tree, counts, placed, value, left, log=log, record=record)
-        method += "; window LNS (exact site MIP per window of regencies)"
+        placed, objective = improve_plan(data, tree, counts, placed, value, left, log=log, record=record,
+                                         rules=rules, check=check)
+        method += f"; {window}"
     gap = relative_gap(objective, bound.bound)
     return SiteLevelResult(objective=float(objective), bound=float(bound.bound), gap=float(gap),
                            seconds=time.perf_counter() - began, method=method), placed

@@ -69,17 +69,28 @@ def site_level_text(summary: PlanSummary, t, lang: str) -> str | None:
              gap="n/a" if gap is None else percent(gap, lang, 2))
 
 
+def status_sentence(summary: PlanSummary, t, lang: str) -> str:
+    """The plan's status in words: optimal, time-limited, or improved at site level (outlets moved)."""
+    gap = gap_text(summary.gap, lang)
+    if summary.status == "site_level":
+        return t("status_site_level", moved=number((summary.site_level or {}).get("outlets_moved", 0), lang),
+                 gap=gap)
+    if summary.status in ("optimal", "feasible"):
+        return t(f"status_{summary.status}", gap=gap)
+    return str(summary.status)
+
+
 def status_spec(result: PlanResult, t, lang: str) -> dict[str, object]:
     """The solver status line (``css`` class, ``warn`` sign, ``text``; ``site_level``: the site-level sentence or
     None); a time-limited (``feasible``) plan is flagged in a warning box."""
     summary = result.summary
-    gap = gap_text(summary.gap, lang)
     national = site_level_text(summary, t, lang)
-    if summary.status == "optimal":
-        return {"css": "ok", "warn": False, "text": t("status_optimal", gap=gap), "site_level": national}
+    text = status_sentence(summary, t, lang)
+    if summary.status in ("optimal", "site_level"):
+        return {"css": "ok", "warn": False, "text": text, "site_level": national}
     if summary.status == "feasible":
-        return {"css": "warn", "warn": True, "text": t("status_feasible", gap=gap), "site_level": national}
-    return {"css": "warn", "warn": False, "text": str(summary.status), "site_level": national}
+        return {"css": "warn", "warn": True, "text": text, "site_level": national}
+    return {"css": "warn", "warn": False, "text": text, "site_level": national}
 
 
 def _signed(text: str) -> str:

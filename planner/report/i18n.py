@@ -41,6 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
         "source_file": "Data: {name}", "approximate": "approximate regency boundaries",
         "plan_line": "Plan: scenario '{scenario}', status {status}",
         "st_optimal": "optimal", "st_feasible": "time-limited (feasible)",
+        "st_site_level": "improved at site level",
         "spend_title": "Spending against the budget per year", "capex": "capital (new outlets)",
         "opex": "running (all open outlets)", "budget": "budget", "idr_bn": "billion IDR", "year": "year",
         "reach_chart_title": "Informal workers within reach: plan vs baselines", "workers_m": "million workers",
@@ -69,6 +70,9 @@ TEXT: dict[str, dict[str, str]] = {
         "rest_of": "rest of {province}", "total": "total", "none_short": "-",
         "status_optimal": "optimal within the requested gap: proven gap {gap}",
         "status_feasible": "time-limited: feasible plan, proven gap {gap}",
+        "status_site_level": ("improved at site level: the search moved {moved} outlets to a neighbouring "
+                              "regency or another year, within every rule (by the regency reach tables {gap} "
+                              "below the count model's bound)"),
         "site_level_line": ("site level (each person counted once, across regency borders): no plan under these "
                             "rules reaches more than {bound} {unit}; this plan reaches {objective} (site-level "
                             "gap {gap})"),
@@ -164,6 +168,7 @@ TEXT: dict[str, dict[str, str]] = {
         "source_file": "Data: {name}", "approximate": "batas kabupaten/kota perkiraan",
         "plan_line": "Rencana: skenario '{scenario}', status {status}",
         "st_optimal": "optimal", "st_feasible": "dibatasi waktu (layak)",
+        "st_site_level": "ditingkatkan di tingkat lokasi",
         "spend_title": "Belanja dibanding anggaran per tahun", "capex": "belanja modal (outlet baru)",
         "opex": "biaya operasional (semua outlet)", "budget": "anggaran", "idr_bn": "miliar rupiah",
         "year": "tahun",
@@ -195,6 +200,9 @@ TEXT: dict[str, dict[str, str]] = {
         "rest_of": "sisa {province}", "total": "jumlah", "none_short": "-",
         "status_optimal": "optimal dalam celah yang diminta: celah terbukti {gap}",
         "status_feasible": "dibatasi waktu: rencana layak, celah terbukti {gap}",
+        "status_site_level": ("ditingkatkan di tingkat lokasi: pencarian memindahkan {moved} gerai/kanal ke "
+                              "kabupaten/kota tetangga atau ke tahun lain, dalam semua aturan (menurut tabel "
+                              "jangkauan kabupaten/kota {gap} di bawah batas model jumlah)"),
         "site_level_line": ("tingkat lokasi (setiap orang dihitung sekali, melintasi batas kabupaten/kota): tidak ada "
                             "rencana dengan aturan ini yang menjangkau lebih dari {bound} {unit}; rencana ini "
                             "menjangkau {objective} (celah tingkat lokasi {gap})"),

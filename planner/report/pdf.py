@@ -33,11 +33,11 @@ from planner.report.html_sections import (
     assumption_items,
     budget_columns,
     focus_columns,
-    gap_text,
     headline_cards,
     province_columns,
     site_level_text,
     solver_detail,
+    status_sentence,
 )
 from planner.report.i18n import translator
 from planner.report.mapkit import source_line
@@ -80,9 +80,8 @@ def _cover(pages: _Pages, result: PlanResult, thumbnail: bytes | None, focus: st
     sub = t("scenario_line", name=scenario["name"], description=scenario["description"])
     fig.text(0.08, 0.885, textwrap.fill(sub, 95) + f"\n{_dt.date.today().isoformat()}", fontsize=9.5, va="top",
              color="#444444")
-    optimal = result.summary.status == "optimal"
-    gap = gap_text(result.summary.gap, lang)
-    status = t("status_optimal", gap=gap) if optimal else t("status_feasible", gap=gap)
+    optimal = result.summary.status in ("optimal", "site_level")
+    status = status_sentence(result.summary, t, lang)
     fig.text(0.08, 0.80, status, fontsize=11, fontweight="bold", va="top", color="#1a1a1a",
              bbox={"boxstyle": "round,pad=0.6", "facecolor": "#e6f2ea" if optimal else "#fff3e0",
                    "edgecolor": OK_GREEN if optimal else WARN}, gid="status")
@@ -235,8 +234,7 @@ def _assumptions_page(pages: _Pages, result: PlanResult, dataset: RegionDataset,
         lines.append((title, True))
         lines += [(textwrap.fill(item, 105, initial_indent="•  ", subsequent_indent="    "), False) for item in items]
     lines.append((t("solver"), True))
-    gap = gap_text(result.summary.gap, lang)
-    status = t("status_optimal", gap=gap) if result.summary.status == "optimal" else t("status_feasible", gap=gap)
+    status = status_sentence(result.summary, t, lang)
     lines += [(textwrap.fill("•  " + status, 105), False),
               (textwrap.fill("•  " + solver_detail(result, t, lang), 105, subsequent_indent="    "), False)]
     national = site_level_text(result.summary, t, lang)

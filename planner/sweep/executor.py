@@ -25,7 +25,7 @@ from planner.regions import RegionDataset
 from planner.scenario import Scenario
 from planner.sweep.cache import SolverSettings
 
-SOLVED = ("optimal", "feasible")
+SOLVED = ("optimal", "feasible", "site_level")
 CONNECT_TIMEOUT = "10s"  # to an existing scheduler
 
 
