@@ -11,7 +11,9 @@ dies leaves the two-step plan in place (and says so), never a half-searched one.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queues
+import sys
 import threading
 import time
 import traceback
@@ -46,6 +48,15 @@ def _search(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, valu
         channel.put(("done", time.time(), (found, objective)))
     except Exception:  # reported to the parent, which keeps the two-step plan
         channel.put(("error", time.time(), traceback.format_exc(limit=5)))
+
+
+def available() -> bool:
+    """Whether a second process can help: two cores or more, and a main module a spawned interpreter can
+    import again (a script read from stdin cannot be; a notebook, ``python -c``, a file or the CLI can)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    return (os.cpu_count() or 1) >= 2 and (spec is not None or path is None or os.path.isfile(path))
 
 
 @dataclass

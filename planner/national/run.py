@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -92,9 +91,10 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         ``check(placed)`` -> the count rules a placement breaks, recounted independently; a window that moves
         counts is accepted only when it returns nothing (picklable: it travels to the search's process).
     beside : bool
-        On a machine with two cores or more, run the search in a second process for the whole phase while the
-        bound runs here (:mod:`planner.national.background`; the whole model's LP then leaves it one core);
-        else the bound takes ``BOUND_SHARE`` of the phase and the search the rest, one after the other.
+        On a machine with two cores or more (:func:`planner.national.background.available`), run the search in
+        a second process for the whole phase while the bound runs here (:mod:`planner.national.background`;
+        the whole model's LP still uses every core); else the bound takes ``BOUND_SHARE`` of the phase and the
+        search the rest, one after the other.
 
     Returns
     -------
@@ -112,9 +112,9 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
     search = None
-    if improve and beside and (os.cpu_count() or 1) >= 2:
-        from planner.national.background import BackgroundSearch
+    from planner.national.background import BackgroundSearch, available
 
+    if improve and beside and available():
         search = BackgroundSearch.start(data, counts, placed, value, wall + time_limit - FINISH_SECONDS, move_counts,
                                         check, log)
         share = time_limit - FINISH_SECONDS

@@ -81,12 +81,13 @@ def _cover(pages: _Pages, result: PlanResult, thumbnail: bytes | None, focus: st
     fig.text(0.08, 0.885, textwrap.fill(sub, 95) + f"\n{_dt.date.today().isoformat()}", fontsize=9.5, va="top",
              color="#444444")
     optimal = result.summary.status in ("optimal", "site_level")
-    status = status_sentence(result.summary, t, lang)
+    status = textwrap.fill(status_sentence(result.summary, t, lang), 76)
     fig.text(0.08, 0.80, status, fontsize=11, fontweight="bold", va="top", color="#1a1a1a",
              bbox={"boxstyle": "round,pad=0.6", "facecolor": "#e6f2ea" if optimal else "#fff3e0",
                    "edgecolor": OK_GREEN if optimal else WARN}, gid="status")
-    fig.text(0.08, 0.74, t("headline"), fontsize=14, fontweight="bold", va="top", color=BLUE)
-    y = 0.70
+    below = 0.74 - 0.02 * status.count("\n")  # a longer status (outlets moved at site level) wraps
+    fig.text(0.08, below, t("headline"), fontsize=14, fontweight="bold", va="top", color=BLUE)
+    y = below - 0.04
     for big, text in headline_cards(numbers, t, lang):
         fig.text(0.08, y, big, fontsize=22, fontweight="bold", color=BLUE, va="top", gid="headline")
         wrapped = textwrap.fill(text, 62)
@@ -94,8 +95,9 @@ def _cover(pages: _Pages, result: PlanResult, thumbnail: bytes | None, focus: st
         y -= 0.075 + 0.016 * wrapped.count("\n")
     contents = [t("maps"), t("branch_16") if focus == "16" else t("branch_other"), t("provinces"),
                 t("budget_table"), f"{t('assumptions')}, {t('solver').lower()}"]
-    fig.text(0.62, 0.74, t("pdf_contents"), fontsize=12, fontweight="bold", va="top", color=BLUE)
-    fig.text(0.62, 0.70, "\n".join(f"•  {line}" for line in contents), fontsize=10, va="top", linespacing=1.6)
+    fig.text(0.62, below, t("pdf_contents"), fontsize=12, fontweight="bold", va="top", color=BLUE)
+    fig.text(0.62, below - 0.04, "\n".join(f"•  {line}" for line in contents), fontsize=10, va="top",
+             linespacing=1.6)
     if thumbnail is not None:
         ax = fig.add_axes([0.06, 0.05, 0.88, y - 0.08])
         ax.imshow(_pixels(thumbnail, 0.5), interpolation="none")
