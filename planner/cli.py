@@ -192,9 +192,10 @@ def _print_headline(summary: PlanSummary, out: Path) -> None:
         print(f"site level: no plan under these rules reaches more than {national['bound']:,.0f}; this plan "
               f"reaches {national['objective']:,.0f} (site-level gap {national['gap']:.2%})")
     if summary.status == "site_level":
-        print(f"note: the site-level search moved {national['outlets_moved']} outlets to a neighbouring regency or "
-              "another year, within every rule; the tables now describe its plan (by the regency reach tables "
-              f"{gap} below the count model's bound).")
+        moved = national["outlets_moved"]
+        print(f"note: the site-level search moved {moved} outlet{'' if moved == 1 else 's'} to a neighbouring "
+              "regency or another year, within every rule; the tables now describe its plan (by the regency reach "
+              f"tables {gap} below the count model's bound).")
     if summary.status == "feasible":
         print(f"note: the solver stopped (time limit {summary.time_limit} s) before proving the requested gap "
               f"{summary.gap_requested:.3%}; the plan is within {gap} of the best possible "

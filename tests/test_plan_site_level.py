@@ -137,7 +137,7 @@ def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():
     # the tables' own measure (own people only) now ranks the plan lower than the count model's optimum
     assert summary.objective < two_step.summary.objective and summary.gap > 0
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report_html(result, dataset, {}, focus="11")))
-    assert "improved at site level: the search moved 1 outlets to a neighbouring regency or another year" in text
+    assert "improved at site level: the search moved 1 outlet to a neighbouring regency or another year" in text
 
 
 def test_with_a_planners_own_rule_the_site_level_keeps_the_counts():
@@ -149,3 +149,15 @@ def test_with_a_planners_own_rule_the_site_level_keeps_the_counts():
                   site_level_seconds=15, extra_constraints=no_gerai_in_11_02)
     assert result.summary["site_level"]["outlets_moved"] == 0 and result.summary.status == "optimal"
     assert "counts kept" in result.summary["site_level"]["method"]
+
+
+def test_check_manifest_refuses_a_plan_the_site_level_changed(tmp_path):
+    from planner.allocation.manifest import check_manifest
+    from planner.allocation.results import write_results
+
+    result = plan(border_dataset(), scenario(**{"gerai.target": 1}), sites=True, site_level=True,
+                  site_level_seconds=15)
+    assert result.summary["site_level"]["accepted"]
+    write_results(result, tmp_path / "out")
+    with pytest.raises(InputError, match=r"improved by the site-level phase.*cannot re-create"):
+        check_manifest(tmp_path / "out")

@@ -246,6 +246,11 @@ def check_manifest(folder: str | Path, report: Report | None = None,
         raise InputError(f"{where}: the plan was made with the custom rule(s) {names} (code passed to "
                          "plan(extra_constraints=...)), which --check-manifest cannot re-create; re-run it with "
                          "the same rules from Python and compare the tables.")
+    if (summary.site_level or {}).get("accepted"):
+        raise InputError(f"{where}: the plan was improved by the site-level phase (--site-level), a time-limited "
+                         "search whose result depends on the machine's speed, which --check-manifest cannot "
+                         "re-create; re-run `planner run --site-level` with the same inputs and compare the "
+                         "site_level figures.")
     lines = check_inputs(summary, where)
     scenario = rebuild_scenario(summary, where)
     lines.append(f"scenario '{scenario.name}': sha256 as recorded ({scenario.sha256()[:12]}...)")

@@ -73,8 +73,9 @@ def status_sentence(summary: PlanSummary, t, lang: str) -> str:
     """The plan's status in words: optimal, time-limited, or improved at site level (outlets moved)."""
     gap = gap_text(summary.gap, lang)
     if summary.status == "site_level":
-        return t("status_site_level", moved=number((summary.site_level or {}).get("outlets_moved", 0), lang),
-                 gap=gap)
+        moved = int((summary.site_level or {}).get("outlets_moved", 0))
+        return t("status_site_level", gap=gap,
+                 moved=t("n_outlets_one" if moved == 1 else "n_outlets", n=number(moved, lang)))
     if summary.status in ("optimal", "feasible"):
         return t(f"status_{summary.status}", gap=gap)
     return str(summary.status)
