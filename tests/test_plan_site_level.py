@@ -11,17 +11,14 @@ import dataclasses
 import re
 import sys
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-from conftest import tiny_dataset
 from test_plan_sites import fine_dataset, scenario
 
 from planner.allocation.plan import plan
 from planner.allocation.site_level import count_problems, verified_placement
 from planner.errors import InputError
 from planner.inputs import build_inputs
-from planner.regions import validate_demand, validate_sites
 from planner.report.html import report_html
 
 
@@ -106,20 +103,11 @@ def border_dataset():
     """11.01's big cluster d3 sits at its border (100.45), where it has no gerai site; 11.02's gerai site b1
     (100.55, 11 km away) reaches d3 and 11.02's own d4. By the regency tables a gerai reaches more in 11.01
     (a1: 1,100 of its people) than in 11.02 (b1: 800); counted once across the border, b1 reaches 1,700."""
-    base = tiny_dataset([1000.0, 1000.0])
     people = [("d1", "11.01", 100.05, 1100.0), ("d3", "11.01", 100.45, 900.0), ("d4", "11.02", 100.55, 800.0),
               ("d5", "11.02", 100.95, 1200.0)]
     sites = [("a1", "11.01", 100.05, True), ("a3", "11.01", 100.45, False), ("b1", "11.02", 100.55, True),
              ("b2", "11.02", 100.95, False)]
-    demand = gpd.GeoDataFrame({"point_id": [p[0] for p in people], "region_code": [p[1] for p in people],
-                               "population": [p[3] for p in people]},
-                              geometry=gpd.points_from_xy([p[2] for p in people], [0.2] * 4), crs="EPSG:4326")
-    frame = gpd.GeoDataFrame({"site_id": [s[0] for s in sites], "region_code": [s[1] for s in sites],
-                              "name": [s[0].upper() for s in sites], "allows_gerai": [s[3] for s in sites],
-                              "allows_kanal": True},
-                             geometry=gpd.points_from_xy([s[2] for s in sites], [0.2] * 4), crs="EPSG:4326")
-    return dataclasses.replace(base, demand=validate_demand(demand, base.regions),
-                               sites=validate_sites(frame, base.regions["region_code"]))
+    return fine_dataset(people, sites)
 
 
 def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():

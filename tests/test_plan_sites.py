@@ -31,16 +31,19 @@ SITES = [("a1", "11.01", 100.10, True), ("a2", "11.01", 100.25, True), ("a3", "1
          ("b1", "11.02", 100.55, True), ("b2", "11.02", 100.90, False)]
 
 
-def fine_dataset():
-    """Two regencies of 1,000 informal workers and 2,000 people each, with demand and site layers."""
+def fine_dataset(people: list = PEOPLE, site_list: list = SITES):
+    """Two regencies of 1,000 informal workers and 2,000 people each, with demand and site layers (``people``:
+    (id, regency, lon, persons); ``site_list``: (id, regency, lon, allows a gerai); all at latitude 0.2)."""
     base = tiny_dataset([1000.0, 1000.0])
-    demand = gpd.GeoDataFrame({"point_id": [p[0] for p in PEOPLE], "region_code": [p[1] for p in PEOPLE],
-                               "population": [p[3] for p in PEOPLE]},
-                              geometry=gpd.points_from_xy([p[2] for p in PEOPLE], [0.2] * 5), crs="EPSG:4326")
-    sites = gpd.GeoDataFrame({"site_id": [s[0] for s in SITES], "region_code": [s[1] for s in SITES],
-                              "name": [s[0].upper() for s in SITES], "allows_gerai": [s[3] for s in SITES],
+    demand = gpd.GeoDataFrame({"point_id": [p[0] for p in people], "region_code": [p[1] for p in people],
+                               "population": [p[3] for p in people]},
+                              geometry=gpd.points_from_xy([p[2] for p in people], [0.2] * len(people)),
+                              crs="EPSG:4326")
+    sites = gpd.GeoDataFrame({"site_id": [s[0] for s in site_list], "region_code": [s[1] for s in site_list],
+                              "name": [s[0].upper() for s in site_list], "allows_gerai": [s[3] for s in site_list],
                               "allows_kanal": True},
-                             geometry=gpd.points_from_xy([s[2] for s in SITES], [0.2] * 5), crs="EPSG:4326")
+                             geometry=gpd.points_from_xy([s[2] for s in site_list], [0.2] * len(site_list)),
+                             crs="EPSG:4326")
     return dataclasses.replace(base, demand=validate_demand(demand, base.regions),
                                sites=validate_sites(sites, base.regions["region_code"]))
 
