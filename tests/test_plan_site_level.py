@@ -126,6 +126,11 @@ def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():
     assert summary.objective < two_step.summary.objective and summary.gap > 0
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report_html(result, dataset, {}, focus="11")))
     assert "improved at site level: the search moved 1 outlet to a neighbouring regency or another year" in text
+    from planner.report.html_sections import gap_text
+    from planner.report.interactive import map_html
+
+    panel = map_html(result, dataset)  # the map's status names the site-level gap, not the tables' one
+    assert f"improved at site level, proven site-level gap {gap_text(block['gap'], 'en')}" in panel
 
 
 def test_with_a_planners_own_rule_the_site_level_keeps_the_counts():

@@ -136,6 +136,7 @@ TEXT: dict[str, dict[str, str]] = {
         "im_cell": "{workers} informal workers beyond reach in this cell ({density} per km²)",
         "im_gain_row": "gain over one gerai per regency/city",
         "im_total": "total", "im_sources": "Sources", "im_status": "Plan status", "im_gap": "proven gap {gap}",
+        "im_gap_site_level": "proven site-level gap {gap}",
         "pdf_contents": "Contents", "pdf_page": "page {n}", "pdf_every_region": "every one in {province}",
         "map_link_text": "Explore the plan on the interactive map (map.html)",
         "map_link_note": ("- zoom to a province, hover a regency/city, switch years; it opens in any browser without "
@@ -276,6 +277,7 @@ TEXT: dict[str, dict[str, str]] = {
         "im_cell": "{workers} pekerja informal di luar jangkauan di sel ini ({density} per km²)",
         "im_gain_row": "tambahan dibanding satu gerai per kabupaten/kota",
         "im_total": "jumlah", "im_sources": "Sumber", "im_status": "Status rencana", "im_gap": "celah terbukti {gap}",
+        "im_gap_site_level": "celah terbukti tingkat lokasi {gap}",
         "pdf_contents": "Isi", "pdf_page": "halaman {n}", "pdf_every_region": "semua di {province}",
         "map_link_text": "Jelajahi rencana pada peta interaktif (map.html)",
         "map_link_note": ("- perbesar ke provinsi, arahkan ke kabupaten/kota, ganti tahun; terbuka di peramban "

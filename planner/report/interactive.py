@@ -81,6 +81,10 @@ def _texts(result: PlanResult, dataset: RegionDataset, t, lang: str, notes: list
     years = plan_years(result)
     status = status_word(summary.status, t)
     gap = gap_text(summary.gap, lang)
+    if summary.status == "site_level":  # the plan's proven figure is then the site-level gap
+        gap = t("im_gap_site_level", gap=gap_text(summary.site_level["gap"], lang))
+    else:
+        gap = t("im_gap", gap=gap)
     numbers = headline(result)
     reached, informal = numbers["workers_reached"], numbers["workers_informal"]
     how = reach_note(numbers, t, lang)
@@ -88,7 +92,7 @@ def _texts(result: PlanResult, dataset: RegionDataset, t, lang: str, notes: list
     groups.append([t("col_reached"), ["share", "gain"]])
     return {
         "title": t("im_title", first=years[0], last=years[-1]),
-        "status": f"{t('im_status')}: {status}, {t('im_gap', gap=gap)}",
+        "status": f"{t('im_status')}: {status}, {gap}",
         "headline": f"{millions(reached, lang)} {t('h_reached', year=years[-1])} "
                     f"{t('of_total', total=millions(informal, lang), share=percent(reached / informal, lang))}",
         "how": how, "source": f"{t('im_sources')}: {source_line(dataset, t)}", "notes": notes,
