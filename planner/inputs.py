@@ -83,7 +83,7 @@ class PlanInputs:
         without a capacity (0 = unlimited) is open or when no capacity is set at all."""
         capacity = {kind: self.scenario.kind(kind).service_capacity_workers for kind in KINDS}
         n_gerai, n_kanal = np.asarray(n_gerai, float), np.asarray(n_kanal, float)
-        if not any(capacity.values()):
+        if not self.has_service_capacity:
             return np.full(n_gerai.shape, np.inf)
         limit = capacity["gerai"] * n_gerai + capacity["kanal"] * n_kanal
         unlimited = ((capacity["gerai"] <= 0) & (n_gerai > 0)) | ((capacity["kanal"] <= 0) & (n_kanal > 0))

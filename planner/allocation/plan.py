@@ -376,8 +376,7 @@ def _summary(inputs: PlanInputs, dataset: RegionDataset, solution: AllocationSol
     """
     status, gap = status_and_gap(evaluated.objective, solution.bound, options.gap)
     solved, _ = status_and_gap(two_step_objective, solution.bound, options.gap)
-    national = later.get("site_level") or {}
-    if national.get("accepted") and national.get("outlets_moved"):
+    if (later.get("site_level") or {}).get("outlets_moved"):  # only an accepted placement moves outlets
         status = "site_level"
     counts, spend, final_year = evaluated.counts, evaluated.spend, inputs.years[-1]
     fields = {

@@ -150,9 +150,9 @@ def add_kanal_rule_constraints(m: AllocationModel, inputs: PlanInputs) -> None:
 def add_service_capacity_constraints(m: AllocationModel, inputs: PlanInputs) -> None:
     """Optional service capacity: W[r,t] S[r,t] <= s_gerai N[r,gerai,t] + s_kanal N[r,kanal,t] (workers),
     written in shares; a kind without a capacity (0) is unlimited."""
-    capacity = {kind: inputs.scenario.kind(kind).service_capacity_workers for kind in KINDS}
-    if not any(capacity.values()):
+    if not inputs.has_service_capacity:
         return
+    capacity = {kind: inputs.scenario.kind(kind).service_capacity_workers for kind in KINDS}
     for row in count_table(m).itertuples(index=False):
         unlimited = {kind: capacity[kind] <= 0 for kind in KINDS}  # one such outlet lifts the limit (S <= 1)
         big = {kind: 1.0 if unlimited[kind] else capacity[kind] / max(row.workers, 1.0) for kind in KINDS}

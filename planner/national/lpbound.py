@@ -463,10 +463,9 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
         rounds += 1
         constants, cuts, lp_began = rc.constant.astype(float).copy(), [], time.perf_counter()
         if steps is not None:
-            left = max(planes_until - (time.perf_counter() - began), 1.0)
-            if rounds == 1:  # a first bound soon (the official data: 0.35 s a step), also before the whole LP
-                left = max(FIRST_SHARE * time_limit, 1.0)
-            steps.descend(free, FIRST_STEPS if rounds == 1 else ROUND_STEPS, left)
+            # the first round: a first bound soon (the official data: 0.35 s a step), also before the whole LP
+            left = FIRST_SHARE * time_limit if rounds == 1 else planes_until - (time.perf_counter() - began)
+            steps.descend(free, FIRST_STEPS if rounds == 1 else ROUND_STEPS, max(left, 1.0))
         for t in reversed(range(len(data.years))):
             if steps is None:
                 left = max(time_limit - (time.perf_counter() - began), 1.0)

@@ -111,9 +111,9 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         log(f"two-step plan at site level: {value.objective:,.0f}")
     timeline = timeline if timeline is not None else []
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
-    search = None
     from planner.national.background import BackgroundSearch, available
 
+    search = None
     if improve and beside and available():
         search = BackgroundSearch.start(data, counts, placed, value, wall + time_limit - FINISH_SECONDS, move_counts,
                                         check, log)
