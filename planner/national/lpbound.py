@@ -48,6 +48,7 @@ from planner.inputs import PlanInputs
 from planner.national.bound import UNIT, BoundResult, rules_model
 from planner.national.lagrange import NationalCover, national_cover
 from planner.national.model import NationalData, cover
+from planner.national.safe import highs_dual_bound
 from planner.pulp_compat import affine
 from planner.scenario import KINDS
 from planner.siting.reduce import row_labels, undominated_columns
@@ -347,7 +348,8 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     :func:`lp_bound` approach, reached in one solve when the model is small (the embedded default: 3.3 M
     non-zeros, 394 s with 2 threads on a busy machine, 478 s with the search's process beside it; it uses every
     core the machine has). HiGHS's optimal objective carries its feasibility tolerances (1e-7), so the value
-    returned is raised by a relative 1e-6.
+    returned is the weak-duality sum of its duals (:func:`planner.national.safe.highs_dual_bound`), a proof
+    whatever their accuracy.
     """
     import highspy
 
@@ -394,8 +396,7 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    value = float(highs.getInfo().objective_function_value) * UNIT + float(rc.constant.sum())
-    return value * (1 + 1e-6)
+    return highs_dual_bound(highs) * UNIT + float(rc.constant.sum())
 
 
 def free_counts(rc: ReducedCover, years: tuple[int, ...], chosen: dict) -> np.ndarray:
