@@ -13,7 +13,7 @@ regency, budget in proportion, no locks) and, with ``--exact``, proves the site-
 (``planner.national.exact``) to check bound >= optimum.
 
 Usage: python benchmarks/national_sites.py [--regions /work/wt/official_fine.gpkg] [--seconds 600]
-       [--method auto|lp|subgradient|national|regency] [--province 65 --exact]
+       [--method auto|descent|lp|subgradient|national|regency] [--province 65 --exact]
 """
 
 from __future__ import annotations
@@ -98,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, help="with --province: keep only the first YEARS plan years")
     parser.add_argument("--synthetic", action="store_true", help="the 5 synthetic instances of the tests")
     parser.add_argument("--cache", type=Path, help="folder to keep the two-step plan in between runs")
-    parser.add_argument("--method", choices=("auto", "lp", "subgradient", "national", "regency"), default="auto",
-                        help="bound: national covering LP prices (lp), one price per demand point and year by "
-                             "subgradient (national), per-regency planes (regency), or lp when the LP is small")
+    parser.add_argument("--method", choices=("auto", "descent", "lp", "subgradient", "national", "regency"),
+                        default="auto",
+                        help="bound: descent on the Lagrangian dual (descent, = auto), cutting planes with "
+                             "subgradient prices (subgradient) or covering LP prices (lp), one price per demand "
+                             "point and year between count MILPs (national), per-regency planes (regency)")
     args = parser.parse_args(argv)
     if args.synthetic:
         return synthetic()

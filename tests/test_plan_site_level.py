@@ -32,7 +32,7 @@ def test_site_level_block_has_a_bound_above_the_plan_and_its_gap(national):
     assert set(block) >= {"objective", "bound", "gap", "seconds", "method"}
     assert block["bound"] >= block["objective"] > 0
     assert block["gap"] == pytest.approx((block["bound"] - block["objective"]) / block["objective"])
-    assert "subgradient steps" in block["method"] and 0 < block["seconds"] < 20  # the "auto" method
+    assert "descent steps" in block["method"] and 0 < block["seconds"] < 20  # the "auto" method
     # the site-level value counts each person once: never above all worker-years of the plan
     workers = national.reach.groupby("year")["workers_informal"].sum().sum()
     assert block["objective"] <= workers * (1 + 1e-9)

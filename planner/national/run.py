@@ -20,7 +20,7 @@ DEFAULT_SECONDS = 600.0
 BOUND_SHARE = 0.75
 #: Seconds at the end of the phase for collecting the search's placement and the gap.
 FINISH_SECONDS = 5.0
-BOUND_METHODS = ("auto", "lp", "subgradient", "national", "regency")
+BOUND_METHODS = ("auto", "descent", "lp", "subgradient", "national", "regency")
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,12 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline : list, optional
         Receives (seconds into the phase, best bound, best value) whenever either changes.
     bound_method : str
-        ``auto`` (default) = ``subgradient``: cutting planes (:func:`planner.national.lpbound.lp_bound`)
-        with prices from subgradient steps on each year's Lagrangian at the round's counts
-        (:mod:`planner.national.subgradient`), then the whole model's LP when it is small enough (the
-        embedded default in a phase of 120 s or more); ``lp``: the same with the national covering LP's
+        ``auto`` (default) = ``descent``: steps on the Lagrangian dual of the cover rows, the counts chosen
+        again by an exact count LP at every step (:func:`planner.national.descent.descent_bound`), then the
+        whole model's LP when it is small enough (the embedded default in a phase of 120 s or more);
+        ``subgradient``: cutting planes (:func:`planner.national.lpbound.lp_bound`) with prices from
+        subgradient steps on each year's Lagrangian at each round's counts (:mod:`planner.national.subgradient`),
+        then the whole LP likewise; ``lp``: the same with the national covering LP's
         prices (slower per round; its LP does not solve in time on the official 1 km data); ``national``:
         one price per merged demand point and year by subgradient steps between count-model MILP solves
         (:func:`planner.national.lagrange.lagrangian_bound`; superseded); ``regency``: the
@@ -102,8 +104,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         The result and the (possibly improved) placed sites.
     """
     if bound_method not in BOUND_METHODS:
-        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'lp', 'subgradient', 'national' "
-                         "or 'regency'.")
+        raise InputError(f"bound_method {bound_method!r} is not known; use 'auto', 'descent', 'lp', 'subgradient', "
+                         "'national' or 'regency'.")
     began, wall = time.perf_counter(), time.time()
     tree = data.tree()
     value = plan_value(placed, data, tree)
@@ -121,8 +123,14 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     else:
         share = BOUND_SHARE * time_limit
     offset = time.perf_counter() - began
-    bound_method = "subgradient" if bound_method == "auto" else bound_method
-    if bound_method in ("lp", "subgradient"):
+    bound_method = "descent" if bound_method == "auto" else bound_method
+    if bound_method == "descent":
+        from planner.national.descent import METHOD as DESCENT_METHOD
+        from planner.national.descent import descent_bound
+
+        bound = descent_bound(data, tree, placed, time_limit=max(share - offset, 1.0), log=log)
+        method = f"{DESCENT_METHOD} ({bound.note})"
+    elif bound_method in ("lp", "subgradient"):
         from planner.national.lagrange import plan_counts
         from planner.national.lpbound import METHOD as LP_METHOD
         from planner.national.lpbound import lp_bound
