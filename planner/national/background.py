@@ -32,8 +32,9 @@ GRACE_SECONDS = 60.0
 
 
 def _search(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, value: PlanValue, deadline: float,
-            move_counts: bool, check: Callable | None, channel) -> None:
-    """The child: the window search until ``deadline`` (``time.time()``), its messages on ``channel``."""
+            move_counts: bool, check: Callable | None, channel, inbox=None) -> None:
+    """The child: the window search until ``deadline`` (``time.time()``), its messages on ``channel``; plans
+    the parent offers arrive on ``inbox``."""
     try:
         from planner.national.exact import CountRules
         from planner.national.improve import improve_plan
@@ -41,10 +42,17 @@ def _search(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, valu
         tree = data.tree()
         rules = CountRules(data) if move_counts else None
         seconds = deadline - HANDOVER_SECONDS - time.time()
+
+        def incoming():
+            try:
+                return inbox.get_nowait() if inbox is not None else None
+            except queues.Empty:
+                return None
+
         found, objective = improve_plan(data, tree, counts, placed, value, seconds,
                                         log=lambda line: channel.put(("log", time.time(), line)),
                                         record=lambda v: channel.put(("record", time.time(), v)),
-                                        rules=rules, check=check)
+                                        rules=rules, check=check, incoming=incoming)
         channel.put(("done", time.time(), (found, objective)))
     except Exception:  # reported to the parent, which keeps the two-step plan
         channel.put(("error", time.time(), traceback.format_exc(limit=5)))
@@ -78,6 +86,7 @@ class BackgroundSearch:
     outcome: tuple | None = None
     error: str | None = None
     listener: threading.Thread | None = None
+    inbox: object = None
 
     @classmethod
     def start(cls, data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, value: PlanValue,
@@ -85,11 +94,11 @@ class BackgroundSearch:
               ) -> BackgroundSearch:
         """Spawn the child (``deadline`` in ``time.time()`` seconds) and the thread that listens to it."""
         context = multiprocessing.get_context("spawn")
-        channel = context.Queue()
+        channel, inbox = context.Queue(), context.Queue()
         process = context.Process(target=_search, args=(data, counts, placed, value, deadline, move_counts, check,
-                                                        channel), daemon=True)
+                                                        channel, inbox), daemon=True)
         process.start()
-        search = cls(process, channel, deadline, log)
+        search = cls(process, channel, deadline, log, inbox=inbox)
         search.listener = threading.Thread(target=search._listen, daemon=True)
         search.listener.start()
         return search
@@ -119,6 +128,15 @@ class BackgroundSearch:
                 self.error = payload
                 return
         self.error = "the search process did not hand its plan back in time"
+
+    def offer(self, placed: pd.DataFrame, value: float) -> None:
+        """Hand the child a verified plan worth ``value``; it continues from it if that beats its own."""
+        self.inbox.put((placed, value))
+
+    @property
+    def best(self) -> float:
+        """The largest value the child has reported so far (-inf before its first accepted window)."""
+        return max((found for _, found in self.records), default=float("-inf"))
 
     def result(self) -> tuple[pd.DataFrame, float] | None:
         """Wait for the child's placement and value; None when it failed or did not answer in time."""

@@ -75,10 +75,10 @@ class RegionLP:
 
 
 def _site_table(data: NationalData, extra: pd.DataFrame | None) -> pd.DataFrame:
-    rows = [data.sites.loc[data.sites[f"allows_{kind}"], ["region_code", "lon", "lat"]].assign(kind=kind)
+    rows = [data.sites.loc[data.sites[f"allows_{kind}"], ["region_code", "lon", "lat", "site_id"]].assign(kind=kind)
             for kind in KINDS]
     if extra is not None and len(extra):
-        rows.append(extra[["region_code", "lon", "lat", "kind"]])
+        rows.append(extra[["region_code", "lon", "lat", "kind", "site_id"]])
     table = pd.concat(rows, ignore_index=True)
     return table.drop_duplicates(["region_code", "kind", "lon", "lat"]).reset_index(drop=True)
 

@@ -61,6 +61,8 @@ DEFLECTION = 0.7
 #: Each row's step is scaled by its weight to this power (Polyak's step in that metric): a row's price lies
 #: in [0, W], so rows of few people move little (official data, 200 steps: 311.1 M against 312.4 M unscaled).
 SCALE_POWER = 0.5
+#: The moment for a plan from the prices (``at_prices``): the step size below this, or this share of the time.
+SETTLED_THETA, PRICES_SHARE = 1e-3, 0.85
 #: Seconds one count-LP solve may take (a warm re-solve takes 0.1-0.4 s).
 SOLVE_SECONDS = 60.0
 #: A step size below this ends the descent (nothing more to gain).
@@ -165,7 +167,7 @@ class SegmentCountLP:
 
 
 def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_limit: float = 300.0, log=None,
-                  reduced: ReducedCover | None = None, whole: bool = True) -> BoundResult:
+                  reduced: ReducedCover | None = None, whole: bool = True, at_prices=None) -> BoundResult:
     """The bound of the module docstring, stepping until ``time_limit`` seconds have passed (or the step size is
     spent); then, when ``whole`` and the reduced model is small enough, the whole model's LP
     (:func:`planner.national.lpbound.whole_lp_bound`) with the time left.
@@ -185,6 +187,11 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
         ``reduced_cover(data, tree, placed)`` when the caller has it already.
     whole : bool
         Solve the whole model's LP after the steps when it fits (the embedded default in 120 s or more).
+    at_prices : callable, optional
+        ``at_prices(rc, values)`` is called once with the site values (n_sites, n_years; persons) of the best
+        prices, when the step size has fallen below SETTLED_THETA or PRICES_SHARE of the steps' time has passed
+        (whichever comes first; at the end of the steps otherwise): the moment for a plan from the prices
+        (:mod:`planner.national.heuristic`). Its time counts against the bound's.
 
     Returns
     -------
@@ -211,7 +218,11 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     prices, direction = steps.prices, None
     theta, idle, taken, goal, failed = THETA, 0, 0, float(target.sum()), False
     scale = rc.weights ** SCALE_POWER
+    best_prices = prices
     while time.perf_counter() - began < until and theta >= SMALLEST_THETA:
+        if at_prices is not None and (theta < SETTLED_THETA or time.perf_counter() - began > PRICES_SHARE * until):
+            at_prices(rc, by_site @ best_prices)
+            at_prices = None
         values = by_site @ prices
         orders = counts.order(values)
         found, free = counts.solve(values, orders)
@@ -225,7 +236,7 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
         gradient = rc.matrix @ counts.chosen(orders, free) - (slack > 0)  # Danskin: the Lagrangian's at N*
         taken += 1
         if value < best:
-            best, idle = value, 0
+            best, idle, best_prices = value, 0, prices
             history.append((time.perf_counter() - began, best))
         else:
             idle += 1
@@ -243,6 +254,8 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
         if norm == 0.0:
             break  # prices where no row is worth more or less: B is at its minimum
         prices = np.clip(prices - scale * gradient * (theta * length / norm), 0.0, rc.weights)
+    if at_prices is not None:
+        at_prices(rc, by_site @ best_prices)
     note = f"{taken} descent steps" + (" (then the count LP was not solved in time)" if failed else "")
     left = time_limit - (time.perf_counter() - began)
     if whole and left > 1.0:

@@ -123,13 +123,16 @@ def _try(data: NationalData, tree: cKDTree, counts: pd.DataFrame, current: pd.Da
 
 def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed: pd.DataFrame, value: PlanValue,
                  seconds: float, log=None, record=None, rules: CountRules | None = None,
-                 check: Check | None = None) -> tuple[pd.DataFrame, float]:
+                 check: Check | None = None, incoming=None) -> tuple[pd.DataFrame, float]:
     """Window search from the placed plan (module docstring); returns the plan and its value.
 
     Windows are tried around regencies in order of the final-year workers their own demand leaves
     unreached (most first), until ``seconds`` have passed; ``record(value)`` is called at each accepted
     window. With ``rules`` the windows' counts are free under the scenario's rules (module docstring) and
     ``check(placement)`` (optional) lists the rules a proposal's counts break, recounted independently.
+    ``incoming()`` (optional; with ``rules`` only, since its counts differ), asked before each window, returns
+    None or another verified plan and its value (from the bound's prices, :mod:`planner.national.heuristic`);
+    the search continues from it when it is worth more than its own.
     """
     began = time.perf_counter()
     centres = _centres(data)
@@ -144,6 +147,14 @@ def improve_plan(data: NationalData, tree: cKDTree, counts: pd.DataFrame, placed
             left = seconds - (time.perf_counter() - began)
             if left < 5:
                 break
+            offered = incoming() if incoming is not None and rules is not None else None  # its counts differ
+            if offered is not None and offered[1] > best * (1 + 1e-9):
+                if log:
+                    log(f"continuing from the plan of the bound's prices: {best:,.0f} -> {offered[1]:,.0f} "
+                        f"({time.perf_counter() - began:.0f} s)")
+                best, current, improved = offered[1], offered[0].reset_index(drop=True), True
+                if record:
+                    record(best)
             _, index = near.query(centres.loc[code, ["lon", "lat"]].to_numpy(float), k=min(WINDOW, len(centres)))
             codes = [centres.index[i] for i in np.atleast_1d(index)]
             tried += 1

@@ -80,6 +80,8 @@ class NationalCover:
         The objective's weight of each year.
     points : numpy.ndarray
         Per merged row, one of its demand points (position in ``data.demand``).
+    sites : pandas.DataFrame, optional
+        Per column, its site: ``region_code``, ``site_id``, ``lon``, ``lat``, ``kind``.
     """
 
     weights: np.ndarray
@@ -90,6 +92,7 @@ class NationalCover:
     group_kind: np.ndarray
     year_weight: np.ndarray
     points: np.ndarray
+    sites: pd.DataFrame | None = None
 
 
 def national_cover(data: NationalData, tree: cKDTree, extra: pd.DataFrame | None = None) -> NationalCover:
@@ -114,7 +117,8 @@ def national_cover(data: NationalData, tree: cKDTree, extra: pd.DataFrame | None
     return NationalCover(weights=weights, matrix=matrix[representatives].astype(float).tocsr(), group=group,
                          starts=starts, group_region=sites["region_code"].to_numpy()[first],
                          group_kind=sites["kind"].to_numpy()[first], year_weight=np.asarray(data.year_weight),
-                         points=keep[representatives])
+                         points=keep[representatives],
+                         sites=sites[["region_code", "site_id", "lon", "lat", "kind"]])
 
 
 def _sorted_values(nc: NationalCover, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

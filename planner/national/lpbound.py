@@ -95,6 +95,8 @@ class ReducedCover:
         Per year, the weight the existing outlets reach (every plan reaches it).
     points : numpy.ndarray, optional
         Per merged row, one of its demand points (position in ``data.demand``).
+    sites : pandas.DataFrame, optional
+        Per column, its site (``region_code``, ``site_id``, ``lon``, ``lat``, ``kind``).
     """
 
     weights: np.ndarray
@@ -105,6 +107,7 @@ class ReducedCover:
     existing: np.ndarray
     constant: np.ndarray
     points: np.ndarray | None = None
+    sites: pd.DataFrame | None = None
 
     @property
     def n_groups(self) -> int:
@@ -148,7 +151,8 @@ def reduced_cover(data: NationalData, tree: cKDTree, placed: pd.DataFrame, nc: N
                        for t in range(weights.shape[1])], axis=1)
     return ReducedCover(weights=merged, matrix=matrix[representatives].astype(float).tocsr(),
                         group=nc.group[columns], group_region=nc.group_region, group_kind=nc.group_kind,
-                        existing=counts, constant=full[reached].sum(axis=0), points=points[representatives])
+                        existing=counts, constant=full[reached].sum(axis=0), points=points[representatives],
+                        sites=None if nc.sites is None else nc.sites.iloc[columns].reset_index(drop=True))
 
 
 class CoveringLP:

@@ -115,7 +115,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline.append((time.perf_counter() - began, float("inf"), value.objective))
     from planner.national.background import BackgroundSearch, available
 
-    search = None
+    search, priced = None, None
     if improve and beside and available():
         search = BackgroundSearch.start(data, counts, placed, value, wall + time_limit - FINISH_SECONDS, move_counts,
                                         check, log)
@@ -128,8 +128,12 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.descent import METHOD as DESCENT_METHOD
         from planner.national.descent import descent_bound
 
-        bound = descent_bound(data, tree, placed, time_limit=max(share - offset, 1.0), log=log)
+        at_prices = _PricedPlan(data, tree, placed, check, search, log) if improve and move_counts else None
+        bound = descent_bound(data, tree, placed, time_limit=max(share - offset, 1.0), log=log, at_prices=at_prices)
         method = f"{DESCENT_METHOD} ({bound.note})"
+        priced = at_prices.found if at_prices is not None else None
+        if priced is not None:
+            timeline.append((at_prices.when - began, float("inf"), priced[1]))
     elif bound_method in ("lp", "subgradient"):
         from planner.national.lagrange import plan_counts
         from planner.national.lpbound import METHOD as LP_METHOD
@@ -173,9 +177,49 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
 
         rules = CountRules(data) if move_counts else None
         left = time_limit - (time.perf_counter() - began)
+        offers = [priced] if priced is not None else []
         placed, objective = improve_plan(data, tree, counts, placed, value, left, log=log, record=record,
-                                         rules=rules, check=check)
+                                         rules=rules, check=check, incoming=lambda: offers.pop() if offers else None)
         method += f"; {window}"
+    if priced is not None and priced[1] > objective * (1 + 1e-9):  # the search never got to continue from it
+        placed, objective = priced
+    if priced is not None:
+        method += f"; a plan from the bound's prices ({priced[1]:,.0f}; Lagrangian heuristic)"
     gap = relative_gap(objective, bound.bound)
     return SiteLevelResult(objective=float(objective), bound=float(bound.bound), gap=float(gap),
                            seconds=time.perf_counter() - began, method=method), placed
+
+
+class _PricedPlan:
+    """``at_prices`` of :func:`planner.national.descent.descent_bound`: the plan from the bound's prices
+    (:func:`planner.national.heuristic.lagrangian_plan`), its counts recounted by ``check``, valued from
+    scratch, offered to the search running beside (which continues from it when it is worth more than its own
+    plan); ``found`` = (placement, value), or None when it failed or broke a rule; ``when`` its
+    ``time.perf_counter()``."""
+
+    def __init__(self, data: NationalData, tree, placed: pd.DataFrame, check, search, log):
+        self.data, self.tree, self.placed, self.check, self.search, self.log = data, tree, placed, check, search, log
+        self.found, self.when = None, None
+
+    def __call__(self, rc, values) -> None:
+        from planner.national.heuristic import lagrangian_plan
+
+        began = time.perf_counter()
+        try:
+            plan = lagrangian_plan(self.data, rc, values, self.placed)
+            broken = self.check(plan) if plan is not None and self.check is not None else []
+        except Exception as error:  # a heuristic: its failure leaves the bound and the search as they are
+            if self.log:
+                self.log(f"plan from the bound's prices failed ({type(error).__name__}: {error})")
+            return
+        if plan is None or broken:
+            if self.log:
+                self.log("plan from the bound's prices: " + ("no counts in time" if plan is None else
+                                                             f"refused ({broken[0]})"))
+            return
+        worth = plan_value(plan, self.data, self.tree).objective
+        self.found, self.when = (plan, worth), time.perf_counter()
+        if self.search is not None:
+            self.search.offer(plan, worth)
+        if self.log:
+            self.log(f"plan from the bound's prices: {worth:,.0f} ({time.perf_counter() - began:.0f} s)")
