@@ -50,3 +50,37 @@ def test_a_failing_search_process_leaves_the_two_step_plan(start):
     assert result.objective == pytest.approx(two_step) and kept is placed
     assert any("search failed, the two-step plan stays" in line and "this check always fails" in line
                for line in lines)
+
+
+EXIT_SCRIPT = '''
+import sys, time
+import numpy as np
+import pandas as pd
+sys.path.insert(0, {root!r})
+from planner.national.background import BackgroundSearch
+from planner.national.bound import national_bound
+from planner.national.value import plan_value
+from tests.test_national_bound import varied_instance
+from tests.test_national_improve import naive_plan
+
+if __name__ == "__main__":
+    data = varied_instance(1)
+    counts, placed = naive_plan(data, national_bound(data, data.tree(), time_limit=10).counts)
+    search = BackgroundSearch.start(data, counts, placed, plan_value(placed, data), time.time() + 8.0, False, None,
+                                    None)
+    big = pd.DataFrame({{"x": np.arange(200_000, dtype=float)}})  # far more than a pipe holds
+    search.offer(big, -1.0)  # counts kept: the child never reads its inbox
+    print("result", search.result() is not None, flush=True)
+'''
+
+
+def test_an_offer_the_child_never_read_does_not_hold_the_interpreter_at_exit(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "offer_then_exit.py"
+    script.write_text(EXIT_SCRIPT.format(root=str(Path(__file__).resolve().parents[1])))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "result True" in done.stdout

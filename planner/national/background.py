@@ -130,8 +130,10 @@ class BackgroundSearch:
         self.error = "the search process did not hand its plan back in time"
 
     def offer(self, placed: pd.DataFrame, value: float) -> None:
-        """Hand the child a verified plan worth ``value``; it continues from it if that beats its own."""
-        self.inbox.put((placed, value))
+        """Hand the child a verified plan worth ``value``; it continues from it if that beats its own (when it
+        is still searching)."""
+        if self.process.is_alive():
+            self.inbox.put((placed, value))
 
     @property
     def best(self) -> float:
@@ -146,6 +148,9 @@ class BackgroundSearch:
         self.process.join(timeout=5.0)
         if self.process.is_alive():
             self.process.terminate()
+        # an offer the child never read would keep its feeder thread, and so this interpreter's exit, waiting
+        self.inbox.cancel_join_thread()
+        self.inbox.close()
         if self.error and self.log:
             self.log(f"search failed, the two-step plan stays: {self.error.strip().splitlines()[-1]}")
         return self.outcome
