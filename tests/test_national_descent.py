@@ -58,3 +58,13 @@ def test_descent_bound_lies_above_the_exact_optimum_and_the_whole_lp(seed):
     assert whole is not None and bound.bound >= whole * (1 - 1e-6)  # the dual drops only 'stays open'
     assert bound.bound <= optimum.objective * 1.10
     assert bound.history[-1][1] == bound.bound and "descent steps" in bound.note
+
+
+def test_whole_lp_follows_the_descent_when_the_phase_allows_and_only_lowers_the_bound():
+    from planner.national.lpbound import MIN_WHOLE_SECONDS
+
+    data, tree, optimum, _, placed = solved_instance(4)
+    alone = descent_bound(data, tree, placed, time_limit=10, whole=False)
+    both = descent_bound(data, tree, placed, time_limit=MIN_WHOLE_SECONDS)
+    assert "the whole model's LP solved" in both.note
+    assert optimum.objective * (1 - 1e-9) <= both.bound <= alone.bound * (1 + 1e-9)

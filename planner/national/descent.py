@@ -197,7 +197,7 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     -------
     BoundResult
     """
-    from planner.national.lpbound import FIRST_SHARE, MIN_WHOLE_SECONDS, WHOLE_MAX_NONZEROS, whole_lp_bound
+    from planner.national.lpbound import FIRST_SHARE, MIN_WHOLE_SECONDS, WHOLE_MAX_NONZEROS, then_whole_lp
     from planner.national.subgradient import SubgradientPrices, plan_start
 
     began = time.perf_counter()
@@ -259,13 +259,6 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     note = f"{taken} descent steps" + (" (then the count LP was not solved in time)" if failed else "")
     left = time_limit - (time.perf_counter() - began)
     if whole and left > 1.0:
-        solved = whole_lp_bound(data.inputs, rc, left)
-        note += "; the whole model's LP " + ("not solved in time" if solved is None else "solved")
-        if solved is not None and solved < best:
-            best, note = solved, note + " (the bound)"
-        history.append((time.perf_counter() - began, best))
-        if log:
-            log(f"descent bound, the whole model's LP: {'not solved in time' if solved is None else f'{solved:,.0f}'}"
-                f" ({time.perf_counter() - began:.0f} s)")
+        best, note = then_whole_lp(data.inputs, rc, left, best, note, history, began, log, "descent bound")
     return BoundResult(bound=best, count_objective=None, rounds=taken, pairs=0, seconds=time.perf_counter() - began,
                        history=history, counts={}, note=note)

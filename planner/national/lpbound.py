@@ -403,6 +403,22 @@ def whole_lp_bound(inputs: PlanInputs, rc: ReducedCover, time_limit: float) -> f
     return highs_dual_bound(highs) * UNIT + float(rc.constant.sum())
 
 
+def then_whole_lp(inputs: PlanInputs, rc: ReducedCover, left: float, best: float, note: str, history: list,
+                  began: float, log, label: str) -> tuple[float, str]:
+    """After a bound's own steps: the whole model's LP (:func:`whole_lp_bound`) in the ``left`` seconds; returns
+    the smaller bound and the note saying what happened (``history`` gets the moment; ``began`` is the
+    bound's ``time.perf_counter()`` start; ``label`` starts the log line)."""
+    found = whole_lp_bound(inputs, rc, left)
+    note += "; the whole model's LP " + ("not solved in time" if found is None else "solved")
+    if found is not None and found < best:
+        best, note = found, note + " (the bound)"
+    history.append((time.perf_counter() - began, best))
+    if log:
+        log(f"{label}, the whole model's LP: {'not solved in time' if found is None else f'{found:,.0f}'} "
+            f"({time.perf_counter() - began:.0f} s)")
+    return best, note
+
+
 def free_counts(rc: ReducedCover, years: tuple[int, ...], chosen: dict) -> np.ndarray:
     """(n_groups, n_years) free counts from (region_code, year) -> (gerai, kanal) open."""
     kind_index = {k: i for i, k in enumerate(KINDS)}
@@ -503,13 +519,6 @@ def lp_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, chosen: di
     if steps is not None:
         note += f", prices from {steps.steps} subgradient steps"
     if whole and left > 1.0:
-        found = whole_lp_bound(data.inputs, rc, left)
-        note += "; the whole model's LP " + ("not solved in time" if found is None else "solved")
-        if found is not None and found < best:
-            best, note = found, note + " (the bound)"
-        history.append((time.perf_counter() - began, best))
-        if log:
-            log(f"LP bound, the whole model's LP: {'not solved in time' if found is None else f'{found:,.0f}'} "
-                f"({time.perf_counter() - began:.0f} s)")
+        best, note = then_whole_lp(data.inputs, rc, left, best, note, history, began, log, "LP bound")
     return BoundResult(bound=best, count_objective=None, rounds=rounds, pairs=model.blocks,
                        seconds=time.perf_counter() - began, history=history, counts=counts, note=note)
