@@ -193,7 +193,7 @@ def _print_headline(summary: PlanSummary, out: Path) -> None:
               f"reaches {national['objective']:,.0f} (site-level gap {national['gap']:.2%})")
     if summary.status == "site_level":
         moved = national["outlets_moved"]
-        print(f"note: the site-level search moved {moved} outlet{'' if moved == 1 else 's'} to a neighbouring "
+        print(f"note: the site-level phase moved {moved} outlet{'' if moved == 1 else 's'} to a neighbouring "
               "regency or another year, within every rule; the tables now describe its plan (by the regency reach "
               f"tables {gap} below the count model's bound).")
     if summary.status == "feasible":

@@ -125,7 +125,8 @@ def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():
     # the tables' own measure (own people only) now ranks the plan lower than the count model's optimum
     assert summary.objective < two_step.summary.objective and summary.gap > 0
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", report_html(result, dataset, {}, focus="11")))
-    assert "improved at site level: the search moved 1 outlet to a neighbouring regency or another year" in text
+    assert ("improved at site level: the site-level phase moved 1 outlet to a neighbouring regency or another "
+            "year") in text
     from planner.report.html_sections import gap_text
     from planner.report.interactive import map_html
 

@@ -70,7 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rest_of": "rest of {province}", "total": "total", "none_short": "-",
         "status_optimal": "optimal within the requested gap: proven gap {gap}",
         "status_feasible": "time-limited: feasible plan, proven gap {gap}",
-        "status_site_level": ("improved at site level: the search moved {moved} to a neighbouring "
+        "status_site_level": ("improved at site level: the site-level phase moved {moved} to a neighbouring "
                               "regency or another year, within every rule (by the regency reach tables {gap} "
                               "below the count model's bound)"),
         "n_outlets_one": "{n} outlet", "n_outlets": "{n} outlets",
@@ -202,7 +202,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rest_of": "sisa {province}", "total": "jumlah", "none_short": "-",
         "status_optimal": "optimal dalam celah yang diminta: celah terbukti {gap}",
         "status_feasible": "dibatasi waktu: rencana layak, celah terbukti {gap}",
-        "status_site_level": ("ditingkatkan di tingkat lokasi: pencarian memindahkan {moved} ke "
+        "status_site_level": ("ditingkatkan di tingkat lokasi: tahap tingkat lokasi memindahkan {moved} ke "
                               "kabupaten/kota tetangga atau ke tahun lain, dalam semua aturan (menurut tabel "
                               "jangkauan kabupaten/kota {gap} di bawah batas model jumlah)"),
         "n_outlets_one": "{n} gerai/kanal", "n_outlets": "{n} gerai/kanal",
