@@ -135,11 +135,6 @@ class BackgroundSearch:
         if self.process.is_alive():
             self.inbox.put((placed, value))
 
-    @property
-    def best(self) -> float:
-        """The largest value the child has reported so far (-inf before its first accepted window)."""
-        return max((found for _, found in self.records), default=float("-inf"))
-
     def result(self) -> tuple[pd.DataFrame, float] | None:
         """Wait for the child's placement and value; None when it failed or did not answer in time."""
         self.listener.join(timeout=max(self.deadline + GRACE_SECONDS - time.time(), 0.0) + 5.0)

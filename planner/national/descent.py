@@ -120,7 +120,6 @@ class SegmentCountLP:
                        np.asarray(lp.row_upper_))
         self.cost = np.asarray(lp.col_cost_, dtype=float)
         self.rc = rc
-        self.group_start = np.searchsorted(np.sort(rc.group), np.arange(rc.n_groups + 1))
 
     def order(self, values: np.ndarray) -> list[np.ndarray]:
         """Per year, the sites sorted by group, then by value from the largest."""
@@ -131,9 +130,7 @@ class SegmentCountLP:
         of 'free[g, t] sites of group g'), from the sites sorted by :meth:`order`."""
         out = np.zeros((len(self.rc.group), len(orders)))
         for t, order in enumerate(orders):
-            groups = self.rc.group[order]
-            rank = np.arange(len(order)) - self.group_start[groups]
-            out[order, t] = np.clip(free[groups, t] - rank, 0.0, 1.0)
+            out[order, t] = self.rc.top_weights(order, free[:, t])
         return out
 
     def solve(self, values: np.ndarray, orders: list[np.ndarray] | None = None
@@ -150,7 +147,7 @@ class SegmentCountLP:
         for t in range(values.shape[1]):
             ordered = values[orders[t], t]
             here = self.year == t
-            cost[here] = ordered[self.group_start[self.group[here]] + self.rank[here]]
+            cost[here] = ordered[self.rc.group_start[self.group[here]] + self.rank[here]]
         unit = max(float(cost.max(initial=0.0)), 1e-12)  # costs of order 1 whatever the instance's size
         self.cost[self.columns] = cost / unit
         self.highs.changeColsCost(len(cost), self.columns, self.cost[self.columns])
@@ -158,10 +155,10 @@ class SegmentCountLP:
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None, None
-        solution = np.asarray(self.highs.getSolution().col_value)
-        free = np.where(self.count_col >= 0, solution[np.maximum(self.count_col, 0)], 0.0) - self.rc.existing[:, None]
-        free[self.count_col < 0] = 0.0
-        proven = dual_bound(self.matrix, self.cost, *self.bounds, np.asarray(self.highs.getSolution().row_dual))
+        solution = self.highs.getSolution()
+        opened = np.asarray(solution.col_value)[np.maximum(self.count_col, 0)]
+        free = np.where(self.count_col >= 0, opened - self.rc.existing[:, None], 0.0)
+        proven = dual_bound(self.matrix, self.cost, *self.bounds, np.asarray(solution.row_dual))
         self.objective = float(self.highs.getInfo().objective_function_value) * unit
         return proven * unit, np.maximum(free, 0.0)
 

@@ -49,8 +49,8 @@ def integer_counts(model: SegmentCountLP, values: np.ndarray, seconds: float = C
     if highs.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
         return None
     solution = np.asarray(highs.getSolution().col_value)
-    counts = np.where(model.count_col >= 0, np.round(solution[np.maximum(model.count_col, 0)]), 0.0)
-    return np.where(model.count_col >= 0, counts, model.rc.existing[:, None]).astype(np.int64)
+    opened = np.round(solution[np.maximum(model.count_col, 0)])
+    return np.where(model.count_col >= 0, opened, model.rc.existing[:, None]).astype(np.int64)
 
 
 def greedy_sites(rc: ReducedCover, open_counts: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -113,6 +114,17 @@ class ReducedCover:
     def n_groups(self) -> int:
         """Groups (regency, kind)."""
         return len(self.group_region)
+
+    @cached_property
+    def group_start(self) -> np.ndarray:
+        """Where each group's sites begin once the sites are sorted by group (and the end, last)."""
+        return np.searchsorted(np.sort(self.group), np.arange(self.n_groups + 1))
+
+    def top_weights(self, order: np.ndarray, free: np.ndarray) -> np.ndarray:
+        """For the sites in ``order`` (sorted by group, then by value from the largest), each one's weight in its
+        group's top ``free[g]`` (fractional: the LP relaxation of 'free[g] sites of group g'), in that order."""
+        groups = self.group[order]
+        return np.clip(np.maximum(free[groups], 0.0) - (np.arange(len(order)) - self.group_start[groups]), 0.0, 1.0)
 
 
 def reduced_cover(data: NationalData, tree: cKDTree, placed: pd.DataFrame, nc: NationalCover | None = None

@@ -63,8 +63,6 @@ class SubgradientPrices:
         self.target = np.asarray(target, dtype=float)
         self.theta = np.full(rc.weights.shape[1], THETA)  # per year
         self.by_site = rc.matrix.T.tocsr()
-        order = np.argsort(rc.group, kind="stable")
-        self.group_start = np.searchsorted(rc.group[order], np.arange(rc.n_groups + 1))
         self.steps = 0
 
     def lagrangian(self, prices: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,9 +74,7 @@ class SubgradientPrices:
         top = np.zeros(values.shape[1])
         for t in range(values.shape[1]):
             order = np.lexsort((-values[:, t], rc.group))
-            groups = rc.group[order]
-            rank = np.arange(len(order)) - self.group_start[groups]
-            weight = np.clip(np.maximum(free[groups, t], 0.0) - rank, 0.0, 1.0)
+            weight = rc.top_weights(order, free[:, t])
             chosen[order, t] = weight
             top[t] = float(values[order, t] @ weight)
         slack = rc.weights - prices
