@@ -80,11 +80,10 @@ def _texts(result: PlanResult, dataset: RegionDataset, t, lang: str, notes: list
     summary = result.summary
     years = plan_years(result)
     status = status_word(summary.status, t)
-    gap = gap_text(summary.gap, lang)
     if summary.status == "site_level":  # the plan's proven figure is then the site-level gap
         gap = t("im_gap_site_level", gap=gap_text(summary.site_level["gap"], lang))
     else:
-        gap = t("im_gap", gap=gap)
+        gap = t("im_gap", gap=gap_text(summary.gap, lang))
     numbers = headline(result)
     reached, informal = numbers["workers_reached"], numbers["workers_informal"]
     how = reach_note(numbers, t, lang)
