@@ -32,6 +32,12 @@ that metric towards the two-step plan's value (below the minimum of B), projecte
 step size halved after PATIENCE steps without a new best. Prices start by complementary
 slackness with the two-step plan (:func:`planner.national.subgradient.plan_start`). The smallest B of all
 steps is the bound.
+
+By default the count LP keeps 'once open, stays open' (:class:`planner.national.nested.NestedCountLP`: each
+site gets an opening year instead of a place in each year's top n; proof there): the same argument holds with
+it in place of the segment LP, whose bound levels off higher (embedded default 297.25 M against 298.57 M at
+their limits; official data 309.85 M against 310.80 M in 480 s). Every step's counts are kept: their average
+over the last half of the steps (primal recovery) is what a plan is made from (``at_prices``).
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ from planner.national.model import NationalData
 from planner.national.safe import constraint_matrix, dual_bound
 from planner.solve import SolverOptions
 
-METHOD = "descent on the Lagrangian dual (cover-row prices; counts re-optimised by an exact count LP each step)"
+METHOD = ("descent on the Lagrangian dual (cover-row prices; counts and opening years re-optimised by an exact count "
+          "LP each step)")
 #: Segments of unit width per group and year before the group's last, open-ended one.
 MAX_SEGMENTS = 12
 #: First step size (a fraction of Polyak's step).
@@ -139,7 +146,7 @@ class SegmentCountLP:
         duals HiGHS found) and the free counts N - E it chose (n_groups, n_years; fractional) for site values
         ``values`` (n_sites, n_years; persons), sorted by :meth:`order` unless ``orders`` gives it; (None, None)
         when HiGHS does not prove the LP optimal within SOLVE_SECONDS. The LP's own objective (persons, not a
-        proof) is kept in ``objective``."""
+        proof) is kept in ``objective``, the chosen sites' weights (:meth:`chosen`) in ``opened``."""
         import highspy
 
         orders = orders if orders is not None else self.order(values)
@@ -160,11 +167,13 @@ class SegmentCountLP:
         free = np.where(self.count_col >= 0, opened - self.rc.existing[:, None], 0.0)
         proven = dual_bound(self.matrix, self.cost, *self.bounds, np.asarray(solution.row_dual))
         self.objective = float(self.highs.getInfo().objective_function_value) * unit
+        self.opened = self.chosen(orders, np.maximum(free, 0.0))
         return proven * unit, np.maximum(free, 0.0)
 
 
 def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_limit: float = 300.0, log=None,
-                  reduced: ReducedCover | None = None, whole: bool = True, at_prices=None) -> BoundResult:
+                  reduced: ReducedCover | None = None, whole: bool = True, at_prices=None,
+                  stays_open: bool = True) -> BoundResult:
     """The bound of the module docstring, stepping until ``time_limit`` seconds have passed (or the step size is
     spent); then, when ``whole`` and the reduced model is small enough, the whole model's LP
     (:func:`planner.national.lpbound.whole_lp_bound`) with the time left.
@@ -185,23 +194,29 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     whole : bool
         Solve the whole model's LP after the steps when it fits (the embedded default in 120 s or more).
     at_prices : callable, optional
-        ``at_prices(rc, values)`` is called once with the site values (n_sites, n_years; persons) of the best
-        prices, when the step size has fallen below SETTLED_THETA or PRICES_SHARE of the steps' time has passed
-        (whichever comes first; at the end of the steps otherwise): the moment for a plan from the prices
-        (:mod:`planner.national.heuristic`). Its time counts against the bound's.
+        ``at_prices(rc, free)`` is called once with the count LP's free counts N - E (n_groups, n_years;
+        fractional) averaged over the last half of the steps so far, when the step size has fallen below
+        SETTLED_THETA or PRICES_SHARE of the steps' time has passed (whichever comes first; at the end of the
+        steps otherwise): the moment for a plan from the descent (:mod:`planner.national.heuristic`). Its time
+        counts against the bound's.
+    stays_open : bool
+        Re-optimise the counts with 'once open, stays open' (:class:`planner.national.nested.NestedCountLP`,
+        the default: embedded default 297.25 M at its limit against 298.57 M) or without it
+        (:class:`SegmentCountLP`, faster per step).
 
     Returns
     -------
     BoundResult
     """
     from planner.national.lpbound import FIRST_SHARE, MIN_WHOLE_SECONDS, WHOLE_MAX_NONZEROS, then_whole_lp
+    from planner.national.nested import NestedCountLP
     from planner.national.subgradient import SubgradientPrices, plan_start
 
     began = time.perf_counter()
     rc = reduced if reduced is not None else reduced_cover(data, tree, placed)
     start, target = plan_start(rc, data, tree, placed)
     steps = SubgradientPrices(rc, start, target)
-    counts = SegmentCountLP(data.inputs, rc)
+    counts = NestedCountLP(data.inputs, rc) if stays_open else SegmentCountLP(data.inputs, rc)
     by_site = steps.by_site
     constant = float(rc.constant.sum())
     best = float(rc.weights.sum()) + constant
@@ -211,14 +226,14 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     if log:
         log(f"descent bound: {rc.matrix.shape[0]:,} merged rows x {rc.matrix.shape[1]:,} sites after the reductions "
             f"({rc.matrix.nnz:,} non-zeros; existing outlets reach {constant:,.0f}); count LP with "
-            f"{len(counts.group):,} segment columns ({time.perf_counter() - began:.0f} s)")
+            f"{len(counts.columns):,} columns ({time.perf_counter() - began:.0f} s)")
     prices, direction = steps.prices, None
     theta, idle, taken, goal, failed = THETA, 0, 0, float(target.sum()), False
     scale = rc.weights ** SCALE_POWER
-    best_prices = prices
+    chosen_counts = []  # the count LP's free counts of every step (their average: the heuristic's counts)
     while time.perf_counter() - began < until and theta >= SMALLEST_THETA:
         if at_prices is not None and (theta < SETTLED_THETA or time.perf_counter() - began > PRICES_SHARE * until):
-            at_prices(rc, by_site @ best_prices)
+            at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
             at_prices = None
         values = by_site @ prices
         orders = counts.order(values)
@@ -226,14 +241,15 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
         if found is None:
             failed = True
             break
+        chosen_counts.append(free)
         slack = rc.weights - prices
         uncovered = float(np.maximum(slack, 0.0).sum())
         value = constant + uncovered + found  # infinite if the duals prove nothing
         length = uncovered + counts.objective - goal  # Polyak's: B - K above the target
-        gradient = rc.matrix @ counts.chosen(orders, free) - (slack > 0)  # Danskin: the Lagrangian's at N*
+        gradient = rc.matrix @ counts.opened - (slack > 0)  # Danskin: the Lagrangian's at the LP's optimum
         taken += 1
         if value < best:
-            best, idle, best_prices = value, 0, prices
+            best, idle = value, 0
             history.append((time.perf_counter() - began, best))
         else:
             idle += 1
@@ -251,8 +267,8 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
         if norm == 0.0:
             break  # prices where no row is worth more or less: B is at its minimum
         prices = np.clip(prices - scale * gradient * (theta * length / norm), 0.0, rc.weights)
-    if at_prices is not None:
-        at_prices(rc, by_site @ best_prices)
+    if at_prices is not None and chosen_counts:
+        at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
     note = f"{taken} descent steps" + (" (then the count LP was not solved in time)" if failed else "")
     left = time_limit - (time.perf_counter() - began)
     if whole and left > 1.0:
