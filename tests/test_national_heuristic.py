@@ -7,14 +7,32 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.allocation.site_level import CountRulesCheck
-from planner.national.descent import SegmentCountLP
+from planner.national.descent import descent_bound
 from planner.national.exact import CountRules
-from planner.national.heuristic import greedy_sites, integer_counts, lagrangian_plan
+from planner.national.heuristic import COUNT_GAP, greedy_sites, lagrangian_plan, nearest_counts
 from planner.national.improve import improve_plan, open_counts
-from planner.national.lpbound import ReducedCover, reduced_cover
-from planner.national.subgradient import SubgradientPrices, plan_start
+from planner.national.lpbound import ReducedCover, free_counts, reduced_cover
 from planner.national.value import plan_value
 from tests.test_national_lpbound import solved_instance
+
+
+def descent_counts(data, tree, placed) -> np.ndarray:
+    """The descent's average free counts (what it hands ``at_prices``) after a few seconds."""
+    got = []
+    descent_bound(data, tree, placed, time_limit=3, whole=False, at_prices=lambda rc, free: got.append(free))
+    assert len(got) == 1
+    return got[0]
+
+
+def test_nearest_counts_obey_every_rule_and_return_counts_that_already_do():
+    """Counts that obey the rules come back as they are; fractional ones become integer ones near them."""
+    data, tree, _, counts, placed = solved_instance(3)
+    rc = reduced_cover(data, tree, placed)
+    planned = free_counts(rc, data.years, counts).astype(float)
+    assert (nearest_counts(data.inputs, rc, planned) - rc.existing[:, None] == planned).all()
+    halfway = nearest_counts(data.inputs, rc, planned * 0.5 + 0.25)
+    distance = np.abs(halfway - rc.existing[:, None] - (planned * 0.5 + 0.25)).sum()
+    assert distance <= np.abs(planned * 0.5 - 0.25).sum() * (1 + COUNT_GAP) + 1e-9  # the plan's are some
 
 
 def test_greedy_opens_the_largest_gain_within_each_groups_quota():
@@ -31,10 +49,9 @@ def test_greedy_opens_the_largest_gain_within_each_groups_quota():
 def test_plan_from_prices_obeys_every_count_rule_and_stays_below_the_optimum():
     data, tree, optimum, _, placed = solved_instance(1)
     rc = reduced_cover(data, tree, placed)
-    steps = SubgradientPrices(rc, *plan_start(rc, data, tree, placed))
-    values = steps.by_site @ steps.prices
-    counts = integer_counts(SegmentCountLP(data.inputs, rc), values)
-    plan = lagrangian_plan(data, rc, values, placed)
+    free = descent_counts(data, tree, placed)
+    counts = nearest_counts(data.inputs, rc, free)
+    plan = lagrangian_plan(data, rc, free, placed)
     assert counts is not None and plan is not None
     assert CountRulesCheck(data.inputs)(plan) == []
     existing = placed[placed["year"] < data.years[0]]
@@ -50,8 +67,7 @@ def test_plan_from_prices_obeys_every_count_rule_and_stays_below_the_optimum():
 def test_search_continues_from_an_offered_plan_worth_more():
     data, tree, _, _, placed = solved_instance(2)
     rc = reduced_cover(data, tree, placed)
-    steps = SubgradientPrices(rc, *plan_start(rc, data, tree, placed))
-    offered = lagrangian_plan(data, rc, steps.by_site @ steps.prices, placed)
+    offered = lagrangian_plan(data, rc, descent_counts(data, tree, placed), placed)
     start, worth = plan_value(placed, data, tree), plan_value(offered, data, tree).objective
     table = (placed.groupby(["region_code", "kind", "year"]).size().groupby(level=[0, 1]).cumsum()
              .rename("cumulative").reset_index())

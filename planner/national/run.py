@@ -74,8 +74,9 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     timeline : list, optional
         Receives (seconds into the phase, best bound, best value) whenever either changes.
     bound_method : str
-        ``auto`` (default) = ``descent``: steps on the Lagrangian dual of the cover rows, the counts chosen
-        again by an exact count LP at every step (:func:`planner.national.descent.descent_bound`), then the
+        ``auto`` (default) = ``descent``: steps on the Lagrangian dual of the cover rows, the counts and opening
+        years chosen again by an exact count LP at every step (:func:`planner.national.descent.descent_bound`,
+        :mod:`planner.national.nested`), then the
         whole model's LP when it is small enough (the embedded default in a phase of 120 s or more);
         ``subgradient``: cutting planes (:func:`planner.national.lpbound.lp_bound`) with prices from
         subgradient steps on each year's Lagrangian at each round's counts (:mod:`planner.national.subgradient`),
@@ -201,12 +202,12 @@ class _PricedPlan:
         self.data, self.tree, self.placed, self.check, self.search, self.log = data, tree, placed, check, search, log
         self.found, self.when = None, None
 
-    def __call__(self, rc, values) -> None:
+    def __call__(self, rc, free) -> None:
         from planner.national.heuristic import lagrangian_plan
 
         began = time.perf_counter()
         try:
-            plan = lagrangian_plan(self.data, rc, values, self.placed)
+            plan = lagrangian_plan(self.data, rc, free, self.placed)
             broken = self.check(plan) if plan is not None and self.check is not None else []
         except Exception as error:  # a heuristic: its failure leaves the bound and the search as they are
             if self.log:
