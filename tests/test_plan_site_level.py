@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -110,7 +111,7 @@ def border_dataset():
     return fine_dataset(people, sites)
 
 
-def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():
+def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow(capsys):
     dataset, rules = border_dataset(), scenario(**{"gerai.target": 1})
     two_step = plan(dataset, rules, sites=True)
     assert two_step.sites.loc[two_step.sites["kind"] == "gerai", "site_id"].tolist() == ["a1"]
@@ -132,6 +133,12 @@ def test_the_site_level_moves_a_gerai_across_the_border_and_the_tables_follow():
 
     panel = map_html(result, dataset)  # the map's status names the site-level gap, not the tables' one
     assert f"improved at site level, proven site-level gap {gap_text(block['gap'], 'en')}" in panel
+    from planner.cli import _print_headline
+
+    _print_headline(summary, Path("unused"))  # the CLI's status line likewise, the tables' gap after it
+    status = capsys.readouterr().out.splitlines()[0]
+    assert status.startswith(f"status: improved at site level (site-level gap {block['gap']:.2%}; by the regency "
+                             "reach tables")
 
 
 def test_with_a_planners_own_rule_the_site_level_keeps_the_counts():
