@@ -124,3 +124,24 @@ def test_a_window_whose_counts_the_check_refuses_is_not_taken():
                                    check=lambda placed: ["refused"])
     assert open_counts(searched, data.years) == open_counts(start, data.years)
     assert value >= before.objective
+
+
+def test_a_window_with_only_its_own_and_the_shared_rules_has_the_same_optimum_as_with_every_rule():
+    """The fixed regencies' own rules left out and their counts folded into the shared rules' constants: the
+    window MIP keeps its optimum, and holds a fraction of the rules."""
+    run = search_small_instance(1)
+    data, tree, improved = run["data"], run["tree"], run["improved"]
+    start = _moved_gerai(data, improved)
+    opened = open_counts(start, data.years)
+    codes = sorted(data.inputs.regions["region_code"])
+    for window in ([codes[0]], codes[1:3]):
+        objectives, sizes = [], []
+        for reduce in (True, False):
+            rules = CountRules(data, reduce=reduce).window(set(window), opened)
+            mip = build_site_mip(data, tree, set(window), rules=rules, existing=start[start["year"] < data.years[0]],
+                                 movable=start[start["year"] >= data.years[0]])
+            outcome, _ = solve_site_mip(mip, SolverOptions(gap=0.0))
+            objectives.append(outcome.objective)
+            sizes.append(len(mip.problem.constraints))
+        assert objectives[0] == pytest.approx(objectives[1], rel=1e-9)
+        assert sizes[0] < sizes[1]

@@ -101,10 +101,12 @@ class CountRules:
 
     :meth:`window` frees the counts of a window's regencies (their own bounds: existing outlets, caps) and fixes
     every other regency's at the plan's, so a site MIP with these rows may move outlets between the window's
-    regencies only as the scenario allows (targets, budgets, rollout, floors, locks, kanal rule).
+    regencies only as the scenario allows (targets, budgets, rollout, floors, locks, kanal rule). With
+    ``reduce`` (default) :meth:`terms` adds only the rules a free count is in (:meth:`terms`); else all.
     """
 
-    def __init__(self, data: NationalData):
+    def __init__(self, data: NationalData, reduce: bool = True):
+        self.reduce = reduce
         m = build_model(dataclasses.replace(data.inputs, workers=data.inputs.workers.assign(workers_informal=0.0)),
                         planes=EMPTY_PLANES)
         for name in m.registry.get("service_capacity", {}).values():
@@ -113,6 +115,21 @@ class CountRules:
         self.counts = m.counts
         self.own_bounds = {row.var.name: (row.var.lowBound, row.var.upBound) for row in m.counts.itertuples()}
         self.free: set = set(m.counts["region_code"])
+        self.fixed: dict = {}
+        region = {row.var.name: row.region_code for row in m.counts.itertuples(index=False)}
+        key = {row.var.name: (row.region_code, row.kind, int(row.year)) for row in m.counts.itertuples(index=False)}
+        self.local: dict = {}  # region_code -> names of the rules on its counts alone
+        self.shared = []  # rules over several regencies: (name, sense, constant, [(variable, coefficient, key)])
+        for name, constraint in self.constraints.items():
+            terms = list(constraint.items())
+            regions = {region.get(v.name) for v, _ in terms}
+            if len(regions) == 1 and None not in regions:
+                self.local.setdefault(regions.pop(), []).append(name)
+            elif None in regions:  # a variable other than a count: kept whole
+                self.shared.append((name, constraint.sense, None, None))
+            else:
+                self.shared.append((name, constraint.sense, float(constraint.constant),
+                                    [(v, float(c), key[v.name]) for v, c in terms]))
 
     def window(self, codes: set, fixed: dict) -> CountRules:
         """Free ``codes``' counts and fix every other regency's at ``fixed`` ((region_code, kind, year) ->
@@ -122,13 +139,31 @@ class CountRules:
                 row.var.lowBound, row.var.upBound = self.own_bounds[row.var.name]
             else:
                 row.var.lowBound = row.var.upBound = int(fixed.get((row.region_code, row.kind, int(row.year)), 0))
-        self.free = set(codes)
+        self.free, self.fixed = set(codes), dict(fixed)
         return self
 
     def terms(self, problem: pulp.LpProblem) -> dict:
-        """Add the rules to ``problem``; returns the free regencies' N[r,k,t] variables."""
-        for name, constraint in self.constraints.items():
+        """Add the rules to ``problem``; returns the free regencies' N[r,k,t] variables.
+
+        Only the rules a free count appears in are added, and in a rule over several regencies the fixed
+        counts become part of its constant (their values from :meth:`window`): a window's MIP holds its own
+        regencies' rules and the national and provincial ones, not the 4,000 rules of the other regencies'
+        fixed counts (which the plan already obeys; the caller's recount checks every rule anyway)."""
+        every = not self.reduce or not self.fixed or self.free >= set(self.local)
+        for name, constraint in self.constraints.items() if every else ():
             problem.addConstraint(constraint, name)
+        for code in sorted(self.free) if not every else ():
+            for name in self.local.get(code, []):
+                problem.addConstraint(self.constraints[name], name)
+        for name, sense, constant, terms in self.shared if not every else ():
+            if terms is None:
+                problem.addConstraint(self.constraints[name], name)
+                continue
+            kept = [(v, c) for v, c, (code, _, _) in terms if code in self.free]
+            if not kept:
+                continue
+            fixed = sum(c * self.fixed.get(k, 0) for _, c, k in terms if k[0] not in self.free)
+            problem.addConstraint(pulp.LpConstraint(affine(kept, constant + fixed), sense, rhs=0.0), name)
         return {(row.region_code, row.kind, row.year): row.var for row in self.counts.itertuples(index=False)
                 if row.region_code in self.free}
 
