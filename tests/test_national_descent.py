@@ -68,3 +68,25 @@ def test_whole_lp_follows_the_descent_when_the_phase_allows_and_only_lowers_the_
     both = descent_bound(data, tree, placed, time_limit=MIN_WHOLE_SECONDS)
     assert "the whole model's LP solved" in both.note
     assert optimum.objective * (1 - 1e-9) <= both.bound <= alone.bound * (1 + 1e-9)
+
+
+def test_plans_from_the_descent_are_asked_for_early_and_last_with_averaged_counts(monkeypatch):
+    """With settling ruled out, at_prices is called at EARLY_SHARE of the time and at PRICES_SHARE, each time with
+    fractional free counts per group and year between 0 and the group's sites."""
+    import time
+
+    from planner.national import descent
+
+    monkeypatch.setattr(descent, "SETTLED_THETA", 0.0)
+    monkeypatch.setattr(descent, "SMALLEST_THETA", 0.0)
+    data, tree, _, _, placed = solved_instance(0)
+    rc = reduced_cover(data, tree, placed)
+    calls = []
+    began = time.perf_counter()
+    descent_bound(data, tree, placed, time_limit=4, whole=False, reduced=rc,
+                  at_prices=lambda _, free: calls.append((time.perf_counter() - began, free)))
+    assert len(calls) == 2
+    assert descent.EARLY_SHARE * 4 <= calls[0][0] < descent.PRICES_SHARE * 4 <= calls[1][0]
+    sizes = np.bincount(rc.group, minlength=rc.n_groups)[:, None]
+    for _, free in calls:
+        assert free.shape == (rc.n_groups, len(data.years)) and (free >= 0).all() and (free <= sizes + 1e-9).all()

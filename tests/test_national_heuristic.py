@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from planner.allocation.site_level import CountRulesCheck
 from planner.national.descent import descent_bound
 from planner.national.exact import CountRules
-from planner.national.heuristic import COUNT_GAP, greedy_sites, lagrangian_plan, nearest_counts
+from planner.national.heuristic import COUNT_GAP, COUNT_SLACK, greedy_sites, lagrangian_plan, nearest_counts
 from planner.national.improve import improve_plan, open_counts
 from planner.national.lpbound import ReducedCover, free_counts, reduced_cover
 from planner.national.value import plan_value
@@ -20,8 +20,8 @@ def descent_counts(data, tree, placed) -> np.ndarray:
     """The descent's average free counts (what it hands ``at_prices``) after a few seconds."""
     got = []
     descent_bound(data, tree, placed, time_limit=3, whole=False, at_prices=lambda rc, free: got.append(free))
-    assert len(got) == 1
-    return got[0]
+    assert 1 <= len(got) <= 2  # an early plan, then the last one (one only when the steps settle early)
+    return got[-1]
 
 
 def test_nearest_counts_obey_every_rule_and_return_counts_that_already_do():
@@ -29,10 +29,11 @@ def test_nearest_counts_obey_every_rule_and_return_counts_that_already_do():
     data, tree, _, counts, placed = solved_instance(3)
     rc = reduced_cover(data, tree, placed)
     planned = free_counts(rc, data.years, counts).astype(float)
-    assert (nearest_counts(data.inputs, rc, planned) - rc.existing[:, None] == planned).all()
+    assert (nearest_counts(data.inputs, rc, planned, slack=0.0) - rc.existing[:, None] == planned).all()
     halfway = nearest_counts(data.inputs, rc, planned * 0.5 + 0.25)
     distance = np.abs(halfway - rc.existing[:, None] - (planned * 0.5 + 0.25)).sum()
-    assert distance <= np.abs(planned * 0.5 - 0.25).sum() * (1 + COUNT_GAP) + 1e-9  # the plan's are some
+    feasible = np.abs(planned * 0.5 - 0.25).sum()  # the plan's counts are some counts under the rules
+    assert distance <= max(feasible * (1 + COUNT_GAP), feasible + COUNT_SLACK) + 1e-9
 
 
 def test_greedy_opens_the_largest_gain_within_each_groups_quota():

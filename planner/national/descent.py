@@ -68,8 +68,9 @@ DEFLECTION = 0.7
 #: Each row's step is scaled by its weight to this power (Polyak's step in that metric): a row's price lies
 #: in [0, W], so rows of few people move little (official data, 200 steps: 311.1 M against 312.4 M unscaled).
 SCALE_POWER = 0.5
-#: The moment for a plan from the prices (``at_prices``): the step size below this, or this share of the time.
-SETTLED_THETA, PRICES_SHARE = 1e-3, 0.85
+#: The last moment for a plan from the descent (``at_prices``): the step size below this, or this share of the
+#: time; a first one at EARLY_SHARE of the time (the search then has the longer part of the phase to continue).
+SETTLED_THETA, PRICES_SHARE, EARLY_SHARE = 1e-3, 0.85, 0.4
 #: Seconds one count-LP solve may take (a warm re-solve takes 0.1-0.4 s).
 SOLVE_SECONDS = 60.0
 #: A step size below this ends the descent (nothing more to gain).
@@ -194,11 +195,11 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     whole : bool
         Solve the whole model's LP after the steps when it fits (the embedded default in 120 s or more).
     at_prices : callable, optional
-        ``at_prices(rc, free)`` is called once with the count LP's free counts N - E (n_groups, n_years;
-        fractional) averaged over the last half of the steps so far, when the step size has fallen below
-        SETTLED_THETA or PRICES_SHARE of the steps' time has passed (whichever comes first; at the end of the
-        steps otherwise): the moment for a plan from the descent (:mod:`planner.national.heuristic`). Its time
-        counts against the bound's.
+        ``at_prices(rc, free)`` is called with the count LP's free counts N - E (n_groups, n_years;
+        fractional) averaged over the last half of the steps so far: once EARLY_SHARE of the steps' time has
+        passed, and again (last) when the step size has fallen below SETTLED_THETA or PRICES_SHARE of the time
+        has passed (whichever comes first; at the end of the steps otherwise): the moments for a plan from the
+        descent (:mod:`planner.national.heuristic`). Its time counts against the bound's.
     stays_open : bool
         Re-optimise the counts with 'once open, stays open' (:class:`planner.national.nested.NestedCountLP`,
         the default: embedded default 297.25 M at its limit against 298.57 M) or without it
@@ -231,10 +232,14 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     theta, idle, taken, goal, failed = THETA, 0, 0, float(target.sum()), False
     scale = rc.weights ** SCALE_POWER
     chosen_counts = []  # the count LP's free counts of every step (their average: the heuristic's counts)
+    early = True  # the first plan from the descent is still due
     while time.perf_counter() - began < until and theta >= SMALLEST_THETA:
-        if at_prices is not None and (theta < SETTLED_THETA or time.perf_counter() - began > PRICES_SHARE * until):
-            at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
-            at_prices = None
+        elapsed = time.perf_counter() - began
+        if at_prices is not None and chosen_counts:
+            settled = theta < SETTLED_THETA or elapsed > PRICES_SHARE * until
+            if settled or (early and elapsed > EARLY_SHARE * until):
+                at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
+                early, at_prices = False, None if settled else at_prices
         values = by_site @ prices
         orders = counts.order(values)
         found, free = counts.solve(values, orders)

@@ -129,7 +129,8 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
         from planner.national.descent import METHOD as DESCENT_METHOD
         from planner.national.descent import descent_bound
 
-        at_prices = _PricedPlan(data, tree, placed, check, search, log) if improve and move_counts else None
+        at_prices = _PricedPlan(data, tree, placed, check, search, log, began + time_limit - FINISH_SECONDS) \
+            if improve and move_counts else None
         bound = descent_bound(data, tree, placed, time_limit=max(share - offset, 1.0), log=log, at_prices=at_prices)
         method = f"{DESCENT_METHOD} ({bound.note})"
         priced = at_prices.found if at_prices is not None else None
@@ -195,19 +196,22 @@ class _PricedPlan:
     """``at_prices`` of :func:`planner.national.descent.descent_bound`: the plan from the bound's prices
     (:func:`planner.national.heuristic.lagrangian_plan`), its counts recounted by ``check``, valued from
     scratch, offered to the search running beside (which continues from it when it is worth more than its own
-    plan); ``found`` = (placement, value), or None when it failed or broke a rule; ``when`` its
-    ``time.perf_counter()``."""
+    plan); ``found`` = the best (placement, value) of its calls, or None when each failed or broke a rule;
+    ``when`` its ``time.perf_counter()``. Its count MIP gets at most a third of the time left before
+    ``deadline`` (``time.perf_counter()``), so that the phase ends on time."""
 
-    def __init__(self, data: NationalData, tree, placed: pd.DataFrame, check, search, log):
+    def __init__(self, data: NationalData, tree, placed: pd.DataFrame, check, search, log, deadline: float):
         self.data, self.tree, self.placed, self.check, self.search, self.log = data, tree, placed, check, search, log
+        self.deadline = deadline
         self.found, self.when = None, None
 
     def __call__(self, rc, free) -> None:
-        from planner.national.heuristic import lagrangian_plan
+        from planner.national.heuristic import COUNT_SECONDS, lagrangian_plan
 
         began = time.perf_counter()
         try:
-            plan = lagrangian_plan(self.data, rc, free, self.placed)
+            seconds = min(COUNT_SECONDS, max((self.deadline - began) / 3, 1.0))  # the phase's end holds
+            plan = lagrangian_plan(self.data, rc, free, self.placed, seconds)
             broken = self.check(plan) if plan is not None and self.check is not None else []
         except Exception as error:  # a heuristic: its failure leaves the bound and the search as they are
             if self.log:
@@ -219,6 +223,11 @@ class _PricedPlan:
                                                              f"refused ({broken[0]})"))
             return
         worth = plan_value(plan, self.data, self.tree).objective
+        if self.found is not None and worth <= self.found[1]:
+            if self.log:
+                self.log(f"plan from the bound's prices: {worth:,.0f}, not above the earlier one "
+                         f"({time.perf_counter() - began:.0f} s)")
+            return
         self.found, self.when = (plan, worth), time.perf_counter()
         if self.search is not None:
             self.search.offer(plan, worth)

@@ -73,8 +73,9 @@ def status_sentence(summary: PlanSummary, t, lang: str) -> str:
     """The plan's status in words: optimal, time-limited, or improved at site level (outlets moved)."""
     gap = gap_text(summary.gap, lang)
     if summary.status == "site_level":
-        moved = int((summary.site_level or {}).get("outlets_moved", 0))
-        return t("status_site_level", gap=gap,
+        national = summary.site_level or {}
+        moved = int(national.get("outlets_moved", 0))
+        return t("status_site_level", gap=gap, site_gap=gap_text(national.get("gap"), lang),
                  moved=t("n_outlets_one" if moved == 1 else "n_outlets", n=number(moved, lang)))
     if summary.status in ("optimal", "feasible"):
         return t(f"status_{summary.status}", gap=gap)

@@ -71,8 +71,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status_optimal": "optimal within the requested gap: proven gap {gap}",
         "status_feasible": "time-limited: feasible plan, proven gap {gap}",
         "status_site_level": ("improved at site level: the site-level phase moved {moved} to a neighbouring "
-                              "regency or another year, within every rule (by the regency reach tables {gap} "
-                              "below the count model's bound)"),
+                              "regency or another year, within every rule; proven site-level gap {site_gap} (by "
+                              "the regency reach tables {gap} below the count model's bound)"),
         "n_outlets_one": "{n} outlet", "n_outlets": "{n} outlets",
         "site_level_line": ("site level (each person counted once, across regency borders): no plan under these "
                             "rules reaches more than {bound} {unit}; this plan reaches {objective} (site-level "
@@ -203,8 +203,9 @@ TEXT: dict[str, dict[str, str]] = {
         "status_optimal": "optimal dalam celah yang diminta: celah terbukti {gap}",
         "status_feasible": "dibatasi waktu: rencana layak, celah terbukti {gap}",
         "status_site_level": ("ditingkatkan di tingkat lokasi: tahap tingkat lokasi memindahkan {moved} ke "
-                              "kabupaten/kota tetangga atau ke tahun lain, dalam semua aturan (menurut tabel "
-                              "jangkauan kabupaten/kota {gap} di bawah batas model jumlah)"),
+                              "kabupaten/kota tetangga atau ke tahun lain, dalam semua aturan; celah tingkat "
+                              "lokasi terbukti {site_gap} (menurut tabel jangkauan kabupaten/kota {gap} di bawah "
+                              "batas model jumlah)"),
         "n_outlets_one": "{n} gerai/kanal", "n_outlets": "{n} gerai/kanal",
         "site_level_line": ("tingkat lokasi (setiap orang dihitung sekali, melintasi batas kabupaten/kota): tidak ada "
                             "rencana dengan aturan ini yang menjangkau lebih dari {bound} {unit}; rencana ini "
