@@ -52,7 +52,7 @@ from planner.inputs import PlanInputs
 from planner.national.bound import BoundResult
 from planner.national.lpbound import ReducedCover, reduced_cover, rules_relaxation
 from planner.national.model import NationalData
-from planner.national.safe import constraint_matrix, dual_bound
+from planner.national.safe import dual_bound, lp_parts
 from planner.solve import SolverOptions
 
 METHOD = ("descent on the Lagrangian dual (cover-row prices; counts and opening years re-optimised by an exact count "
@@ -122,11 +122,7 @@ class SegmentCountLP:
         self.highs.addVars(len(group), np.zeros(len(group)), np.asarray(upper, float))
         self.highs.addRows(len(row_upper), np.full(len(row_upper), -1e30), np.asarray(row_upper), len(index),
                            np.asarray(starts, np.int32), np.asarray(index, np.int32), np.asarray(value, float))
-        lp = self.highs.getLp()
-        self.matrix = constraint_matrix(lp)
-        self.bounds = (np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_),
-                       np.asarray(lp.row_upper_))
-        self.cost = np.asarray(lp.col_cost_, dtype=float)
+        self.matrix, self.bounds, self.cost = lp_parts(self.highs)
         self.rc = rc
 
     def order(self, values: np.ndarray) -> list[np.ndarray]:

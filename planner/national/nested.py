@@ -32,7 +32,7 @@ import numpy as np
 
 from planner.inputs import PlanInputs
 from planner.national.lpbound import ReducedCover, rules_relaxation
-from planner.national.safe import constraint_matrix, dual_bound
+from planner.national.safe import dual_bound, lp_parts
 from planner.solve import SolverOptions
 
 #: Top sites per group and year that the slots are sized by (and filled from first).
@@ -106,11 +106,7 @@ class NestedCountLP:
                 upper.append(-float(rc.existing[g]))
         self.highs.addRows(len(upper), np.full(len(upper), -1e30), np.asarray(upper), len(index),
                            np.asarray(starts, np.int32), np.asarray(index, np.int32), np.asarray(values, float))
-        lp = self.highs.getLp()
-        self.matrix = constraint_matrix(lp)
-        self.bounds = (np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_),
-                       np.asarray(lp.row_upper_))
-        self.cost = np.asarray(lp.col_cost_, dtype=float)
+        self.matrix, self.bounds, self.cost = lp_parts(self.highs)
         self.opened = np.zeros((len(rc.group), self.n_years))
         self.objective, self.unit = float("nan"), 1.0
 

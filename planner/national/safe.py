@@ -41,9 +41,17 @@ def highs_dual_bound(highs) -> float:
     lp = highs.getLp()
     if lp.sense_ != highspy.ObjSense.kMaximize:
         raise ValueError("highs_dual_bound bounds maximising LPs only")
-    return dual_bound(constraint_matrix(lp), np.asarray(lp.col_cost_), np.asarray(lp.col_lower_),
-                      np.asarray(lp.col_upper_), np.asarray(lp.row_lower_), np.asarray(lp.row_upper_),
-                      np.asarray(highs.getSolution().row_dual), float(lp.offset_))
+    matrix, bounds, cost = lp_parts(highs)
+    return dual_bound(matrix, cost, *bounds, np.asarray(highs.getSolution().row_dual), float(lp.offset_))
+
+
+def lp_parts(highs) -> tuple[sp.csc_matrix, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """What :func:`dual_bound` needs of the LP loaded in ``highs``: its constraint matrix, (column lower, column
+    upper, row lower, row upper) bounds and column costs (a copy, for the caller to change)."""
+    lp = highs.getLp()
+    bounds = (np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_),
+              np.asarray(lp.row_upper_))
+    return constraint_matrix(lp), bounds, np.array(lp.col_cost_, dtype=float)
 
 
 def constraint_matrix(lp) -> sp.csc_matrix:
