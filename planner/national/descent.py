@@ -173,7 +173,7 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
                   stays_open: bool = True) -> BoundResult:
     """The bound of the module docstring, stepping until ``time_limit`` seconds have passed (or the step size is
     spent); then, when ``whole`` and the reduced model is small enough, the whole model's LP
-    (:func:`planner.national.lpbound.whole_lp_bound`) with the time left.
+    (:func:`planner.national.lpbound.whole_lp_bound`) with the time left, if any.
 
     Parameters
     ----------
@@ -189,7 +189,11 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     reduced : ReducedCover, optional
         ``reduced_cover(data, tree, placed)`` when the caller has it already.
     whole : bool
-        Solve the whole model's LP after the steps when it fits (the embedded default in 120 s or more).
+        When the steps end before ``time_limit`` (step size spent) and the model is small enough (the embedded
+        default, a phase of 120 s or more), solve the whole model's LP with the time left. Since the count LP
+        keeps 'stays open' the steps get the whole time first: on the default they reach 297.29 M by 120 s,
+        0.1 % above the whole LP (296.91 M), which needs 460-550 s of both cores (given the time after 89 s
+        of steps it was not solved in a 600 s phase beside the search, twice, 2026-12-02 night).
     at_prices : callable, optional
         ``at_prices(rc, free)`` is called with the count LP's free counts N - E (n_groups, n_years;
         fractional) averaged over the last half of the steps so far: once EARLY_SHARE of the steps' time has
@@ -205,7 +209,7 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     -------
     BoundResult
     """
-    from planner.national.lpbound import FIRST_SHARE, MIN_WHOLE_SECONDS, WHOLE_MAX_NONZEROS, then_whole_lp
+    from planner.national.lpbound import MIN_WHOLE_SECONDS, WHOLE_MAX_NONZEROS, then_whole_lp
     from planner.national.nested import NestedCountLP
     from planner.national.subgradient import SubgradientPrices, plan_start
 
@@ -219,7 +223,6 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     best = float(rc.weights.sum()) + constant
     history = [(time.perf_counter() - began, best)]
     whole = whole and rc.matrix.nnz * len(data.years) <= WHOLE_MAX_NONZEROS and time_limit >= MIN_WHOLE_SECONDS
-    until = FIRST_SHARE * time_limit if whole else time_limit
     if log:
         log(f"descent bound: {rc.matrix.shape[0]:,} merged rows x {rc.matrix.shape[1]:,} sites after the reductions "
             f"({rc.matrix.nnz:,} non-zeros; existing outlets reach {constant:,.0f}); count LP with "
@@ -229,11 +232,11 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
     scale = rc.weights ** SCALE_POWER
     chosen_counts = []  # the count LP's free counts of every step (their average: the heuristic's counts)
     early = True  # the first plan from the descent is still due
-    while time.perf_counter() - began < until and theta >= SMALLEST_THETA:
+    while time.perf_counter() - began < time_limit and theta >= SMALLEST_THETA:
         elapsed = time.perf_counter() - began
         if at_prices is not None and chosen_counts:
-            settled = theta < SETTLED_THETA or elapsed > PRICES_SHARE * until
-            if settled or (early and elapsed > EARLY_SHARE * until):
+            settled = theta < SETTLED_THETA or elapsed > PRICES_SHARE * time_limit
+            if settled or (early and elapsed > EARLY_SHARE * time_limit):
                 at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
                 early, at_prices = False, None if settled else at_prices
         values = by_site @ prices

@@ -76,8 +76,7 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     bound_method : str
         ``auto`` (default) = ``descent``: steps on the Lagrangian dual of the cover rows, the counts and opening
         years chosen again by an exact count LP at every step (:func:`planner.national.descent.descent_bound`,
-        :mod:`planner.national.nested`), then the
-        whole model's LP when it is small enough (the embedded default in a phase of 120 s or more);
+        :mod:`planner.national.nested`), for the whole phase;
         ``subgradient``: cutting planes (:func:`planner.national.lpbound.lp_bound`) with prices from
         subgradient steps on each year's Lagrangian at each round's counts (:mod:`planner.national.subgradient`),
         then the whole LP likewise; ``lp``: the same with the national covering LP's
