@@ -15,8 +15,8 @@ from planner.solve import relative_gap
 
 #: Default seconds for the whole site-level phase.
 DEFAULT_SECONDS = 600.0
-#: Share of the phase for the bound (the whole LP of the embedded default needs 380-420 s of a 600 s phase;
-#: the search's gains come mostly in its first minute).
+#: Share of the phase for the bound when the search cannot run beside it (one core): the bound first, then the
+#: search with the rest.
 BOUND_SHARE = 0.75
 #: Seconds at the end of the phase for collecting the search's placement and the gap.
 FINISH_SECONDS = 5.0
@@ -76,7 +76,9 @@ def site_level(data: NationalData, counts: pd.DataFrame, placed: pd.DataFrame, t
     bound_method : str
         ``auto`` (default) = ``descent``: steps on the Lagrangian dual of the cover rows, the counts and opening
         years chosen again by an exact count LP at every step (:func:`planner.national.descent.descent_bound`,
-        :mod:`planner.national.nested`), for the whole phase;
+        :mod:`planner.national.nested`), until the phase ends or the step size is spent, then the whole
+        model's LP with the time left when it is small enough (the embedded default in a phase of 120 s or
+        more);
         ``subgradient``: cutting planes (:func:`planner.national.lpbound.lp_bound`) with prices from
         subgradient steps on each year's Lagrangian at each round's counts (:mod:`planner.national.subgradient`),
         then the whole LP likewise; ``lp``: the same with the national covering LP's
