@@ -174,14 +174,12 @@ def _report_writers(dataset, focus: str, lang: str, interactive: bool, say: Call
 def _print_headline(summary: PlanSummary, out: Path) -> None:
     gap = "unknown (no bound)" if summary.gap is None else f"{summary.gap:.3%}"
     base = summary.comparison
+    solver = f"solver {summary.solver}, {summary.build_seconds + summary.solve_seconds:.1f} s"
     if summary.status == "site_level":  # the count model's gap rates the moved plan by regency tables only
-        measured = f"site-level gap {summary.site_level['gap']:.2%}; by the regency reach tables {gap} below the " \
-                   "count model's bound"
-        print(f"status: improved at site level ({measured}; solver {summary.solver}, "
-              f"{summary.build_seconds + summary.solve_seconds:.1f} s)")
+        print(f"status: improved at site level (site-level gap {summary.site_level['gap']:.2%}; by the regency "
+              f"reach tables {gap} below the count model's bound; {solver})")
     else:
-        print(f"status: {summary.status} (proven gap {gap}, solver {summary.solver}, "
-              f"{summary.build_seconds + summary.solve_seconds:.1f} s)")
+        print(f"status: {summary.status} (proven gap {gap}, {solver})")
     print(f"new outlets: {summary.totals['gerai']} gerai, {summary.totals['kanal']} kanal; "
           f"spend IDR {summary.spend_idr / 1e9:,.1f} bn")
     source = ("measured from the placed sites; the model estimated "

@@ -71,13 +71,46 @@ SCALE_POWER = 0.5
 #: The last moment for a plan from the descent (``at_prices``): the step size below this, or this share of the
 #: time; a first one at EARLY_SHARE of the time (the search then has the longer part of the phase to continue).
 SETTLED_THETA, PRICES_SHARE, EARLY_SHARE = 1e-3, 0.85, 0.4
-#: Seconds one count-LP solve may take (a warm re-solve takes 0.1-0.4 s).
+#: Seconds one count-LP solve may take (a warm re-solve takes 0.1-0.7 s).
 SOLVE_SECONDS = 60.0
 #: A step size below this ends the descent (nothing more to gain).
 SMALLEST_THETA = 1e-5
 
 
-class SegmentCountLP:
+class CountLP:
+    """What the descent's count LPs share (:class:`SegmentCountLP`, :class:`planner.national.nested.NestedCountLP`):
+    the count model's LP relaxation in ``highs`` with its count columns ``count_col``, the columns whose costs
+    each step sets (``columns``), and what a proof from duals needs of it (``matrix``, ``bounds``, ``cost``:
+    :func:`planner.national.safe.lp_parts`)."""
+
+    def order(self, values: np.ndarray) -> list[np.ndarray]:
+        """Per year, the sites sorted by group, then by value from the largest."""
+        return [np.lexsort((-values[:, t], self.rc.group)) for t in range(values.shape[1])]
+
+    def _run(self, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """Re-solve warm with ``cost`` (persons) on ``columns``, scaled to order 1 (persons per unit kept in
+        ``unit``, the LP's objective in ``objective``); returns the column values, the free counts N - E
+        (n_groups, n_years; fractional, at least 0) and the proven bound (persons), or None when HiGHS does not
+        prove the LP optimal within SOLVE_SECONDS."""
+        import highspy
+
+        unit = self.unit = max(float(cost.max(initial=0.0)), 1e-12)  # costs of order 1 whatever the size
+        self.cost[self.columns] = cost / unit
+        self.highs.changeColsCost(len(self.columns), self.columns, self.cost[self.columns])
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + SOLVE_SECONDS)  # HiGHS's clock adds up
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        solution = self.highs.getSolution()
+        column_value = np.asarray(solution.col_value)
+        counts = column_value[np.maximum(self.count_col, 0)]
+        free = np.maximum(np.where(self.count_col >= 0, counts - self.rc.existing[:, None], 0.0), 0.0)
+        proven = dual_bound(self.matrix, self.cost, *self.bounds, np.asarray(solution.row_dual))
+        self.objective = float(self.highs.getInfo().objective_function_value) * unit
+        return column_value, free, proven * unit
+
+
+class SegmentCountLP(CountLP):
     """max over counts obeying every scenario rule of sum_{g,t} f_{g,t}(N[g,t]), an LP in HiGHS, loaded once and
     re-solved warm with each step's site values (module docstring).
 
@@ -125,10 +158,6 @@ class SegmentCountLP:
         self.matrix, self.bounds, self.cost = lp_parts(self.highs)
         self.rc = rc
 
-    def order(self, values: np.ndarray) -> list[np.ndarray]:
-        """Per year, the sites sorted by group, then by value from the largest."""
-        return [np.lexsort((-values[:, t], self.rc.group)) for t in range(values.shape[1])]
-
     def chosen(self, orders: list[np.ndarray], free: np.ndarray) -> np.ndarray:
         """(n_sites, n_years) the weight of each site in its group's top ``free`` (fractional: the LP relaxation
         of 'free[g, t] sites of group g'), from the sites sorted by :meth:`order`."""
@@ -144,28 +173,23 @@ class SegmentCountLP:
         ``values`` (n_sites, n_years; persons), sorted by :meth:`order` unless ``orders`` gives it; (None, None)
         when HiGHS does not prove the LP optimal within SOLVE_SECONDS. The LP's own objective (persons, not a
         proof) is kept in ``objective``, the chosen sites' weights (:meth:`chosen`) in ``opened``."""
-        import highspy
-
         orders = orders if orders is not None else self.order(values)
         cost = np.zeros(len(self.group))
         for t in range(values.shape[1]):
             ordered = values[orders[t], t]
             here = self.year == t
             cost[here] = ordered[self.rc.group_start[self.group[here]] + self.rank[here]]
-        unit = max(float(cost.max(initial=0.0)), 1e-12)  # costs of order 1 whatever the instance's size
-        self.cost[self.columns] = cost / unit
-        self.highs.changeColsCost(len(cost), self.columns, self.cost[self.columns])
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + SOLVE_SECONDS)  # HiGHS's clock adds up
-        self.highs.run()
-        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solved = self._run(cost)
+        if solved is None:
             return None, None
-        solution = self.highs.getSolution()
-        opened = np.asarray(solution.col_value)[np.maximum(self.count_col, 0)]
-        free = np.where(self.count_col >= 0, opened - self.rc.existing[:, None], 0.0)
-        proven = dual_bound(self.matrix, self.cost, *self.bounds, np.asarray(solution.row_dual))
-        self.objective = float(self.highs.getInfo().objective_function_value) * unit
-        self.opened = self.chosen(orders, np.maximum(free, 0.0))
-        return proven * unit, np.maximum(free, 0.0)
+        _, free, proven = solved
+        self.opened = self.chosen(orders, free)
+        return proven, free
+
+
+def recent_average(counts: list[np.ndarray]) -> np.ndarray:
+    """The average of the last half of the steps' free counts (primal recovery: what a plan is made from)."""
+    return np.mean(counts[len(counts) // 2:], axis=0)
 
 
 def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_limit: float = 300.0, log=None,
@@ -237,7 +261,7 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
         if at_prices is not None and chosen_counts:
             settled = theta < SETTLED_THETA or elapsed > PRICES_SHARE * time_limit
             if settled or (early and elapsed > EARLY_SHARE * time_limit):
-                at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
+                at_prices(rc, recent_average(chosen_counts))
                 early, at_prices = False, None if settled else at_prices
         values = by_site @ prices
         orders = counts.order(values)
@@ -272,7 +296,7 @@ def descent_bound(data: NationalData, tree: cKDTree, placed: pd.DataFrame, time_
             break  # prices where no row is worth more or less: B is at its minimum
         prices = np.clip(prices - scale * gradient * (theta * length / norm), 0.0, rc.weights)
     if at_prices is not None and chosen_counts:
-        at_prices(rc, np.mean(chosen_counts[len(chosen_counts) // 2:], axis=0))
+        at_prices(rc, recent_average(chosen_counts))
     note = f"{taken} descent steps" + (" (then the count LP was not solved in time)" if failed else "")
     left = time_limit - (time.perf_counter() - began)
     if whole and left > 1.0:

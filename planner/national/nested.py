@@ -31,19 +31,16 @@ from __future__ import annotations
 import numpy as np
 
 from planner.inputs import PlanInputs
+from planner.national.descent import MAX_SEGMENTS, CountLP
 from planner.national.lpbound import ReducedCover, rules_relaxation
-from planner.national.safe import dual_bound, lp_parts
+from planner.national.safe import lp_parts
 from planner.solve import SolverOptions
 
-#: Top sites per group and year that the slots are sized by (and filled from first).
-MAX_SEGMENTS = 12
-#: Slots per group: this many times its k (at most its sites).
+#: Slots per group: this many times its k (k: its top sites a year, at most descent's MAX_SEGMENTS).
 SLOTS = 2
-#: Seconds one solve may take (a warm re-solve takes 0.1-0.7 s).
-SOLVE_SECONDS = 60.0
 
 
-class NestedCountLP:
+class NestedCountLP(CountLP):
     """max over counts obeying every scenario rule and opening years of sum_{s,y} a[s,y] V[s,y] (module
     docstring), in HiGHS; loaded once, re-solved warm with each step's site values.
 
@@ -110,10 +107,6 @@ class NestedCountLP:
         self.opened = np.zeros((len(rc.group), self.n_years))
         self.objective, self.unit = float("nan"), 1.0
 
-    def order(self, values: np.ndarray) -> list[np.ndarray]:
-        """Per year, the sites sorted by group, then by value from the largest."""
-        return [np.lexsort((-values[:, t], self.rc.group)) for t in range(values.shape[1])]
-
     def _fill(self, values: np.ndarray, orders: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The site in each slot (sorted by group, then slot) and whether each site has a slot."""
         rc = self.rc
@@ -138,7 +131,6 @@ class NestedCountLP:
         n_years; persons); (None, None) when HiGHS does not prove the LP optimal within SOLVE_SECONDS. The LP's
         objective (persons, not a proof) is kept in ``objective``, the sites' weights x[s,t] in ``opened``,
         the persons per unit of the costs HiGHS was given in ``unit``."""
-        import highspy
 
         rc = self.rc
         orders = orders if orders is not None else self.order(values)
@@ -157,15 +149,10 @@ class NestedCountLP:
         block_site = np.full(len(self.block_group), -1)
         block_site[real] = in_slot[self.slot_start[self.block_group[real]] + self.block_slot[real]]
         cost = np.where(real[:, None], later[np.maximum(block_site, 0)], tail_later[self.block_group])
-        unit = self.unit = max(float(cost.max(initial=0.0)), 1e-12)  # costs of order 1 whatever the size
-        self.cost[self.columns] = cost.ravel() / unit
-        self.highs.changeColsCost(len(self.columns), self.columns, self.cost[self.columns])
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + SOLVE_SECONDS)  # HiGHS's clock adds up
-        self.highs.run()
-        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solved = self._run(cost.ravel())
+        if solved is None:
             return None, None
-        solution = self.highs.getSolution()
-        column_value = np.asarray(solution.col_value)
+        column_value, free, proven = solved
         opened = np.cumsum(column_value[self.columns].reshape(-1, self.n_years), axis=1)  # per block, x[., t]
         self.opened = np.zeros((len(rc.group), self.n_years))
         np.add.at(self.opened, block_site[real], opened[real])
@@ -173,8 +160,4 @@ class NestedCountLP:
             for t in np.flatnonzero(opened[b] > 0):
                 if tail_site[self.block_group[b], t] >= 0:
                     self.opened[tail_site[self.block_group[b], t], t] += opened[b, t]
-        counts = column_value[np.maximum(self.count_col, 0)]
-        free = np.where(self.count_col >= 0, counts - rc.existing[:, None], 0.0)
-        proven = dual_bound(self.matrix, self.cost, *self.bounds, np.asarray(solution.row_dual))
-        self.objective = float(self.highs.getInfo().objective_function_value) * unit
-        return proven * unit, np.maximum(free, 0.0)
+        return proven, free
